@@ -1,0 +1,213 @@
+"""THE access policy of ediary: the only place that decides who sees and edits what.
+
+What a user may see is the union of their relationships: a guardianship with electronic
+access, their own student profile, their teaching assignments, the classes they lead, the
+schools they administer or serve as staff. The portal's role switch only changes navigation.
+
+Two shapes of one decision, as Wagtail does it:
+- ``<nouns>_visible_to(user)`` returns a queryset: what the user may see;
+- ``get_visible_<noun>(user, public_id)`` returns one object or raises 404, the same answer for
+  "does not exist" and "not yours";
+- ``require_role`` closes a route to users none of whose roles open it (403).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import ClassMembership, ClassUnit, Employee, Guardianship, School, Student, StudyGroupMembership
+from .models.curriculum import TeachingAssignment
+
+GUARDIAN = "guardian"
+STUDENT = "student"
+TEACHER = "teacher"
+CLASS_TEACHER = "class_teacher"
+ADMINISTRATOR = "administrator"
+STAFF = "staff"
+
+# The order in which the home page picks a user's place when they hold several roles.
+ROLE_ORDER = (ADMINISTRATOR, STAFF, CLASS_TEACHER, TEACHER, GUARDIAN, STUDENT)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What a user is, across all the schools they have profiles in."""
+
+    names: frozenset[str]
+
+    def __contains__(self, role: str) -> bool:
+        return role in self.names
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    @property
+    def ordered(self) -> list[str]:
+        return [role for role in ROLE_ORDER if role in self.names]
+
+    @property
+    def is_school_staff(self) -> bool:
+        return bool(self.names & {ADMINISTRATOR, STAFF})
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _employees(user) -> QuerySet[Employee]:
+    return Employee.objects.filter(user=user, is_active=True)
+
+
+def roles_of(user) -> Roles:
+    """The user's roles, computed once per request object (two queries)."""
+    if not getattr(user, "is_authenticated", False):
+        return Roles(frozenset())
+    cached = getattr(user, "_ediary_roles", None)
+    if cached is not None:
+        return cached
+    names: set[str] = set()
+    flags = _employees(user).values_list("is_teacher", "is_administrator", "is_staff_member", "led_classes")
+    for is_teacher, is_administrator, is_staff_member, led_class in flags:
+        if is_teacher:
+            names.add(TEACHER)
+        if is_administrator:
+            names.add(ADMINISTRATOR)
+        if is_staff_member:
+            names.add(STAFF)
+        if led_class is not None:
+            names.add(CLASS_TEACHER)
+    today = _today()
+    if Guardianship.objects.with_access(today).filter(guardian__user=user).exists():
+        names.add(GUARDIAN)
+    if Student.objects.filter(user=user).exists():
+        names.add(STUDENT)
+    roles = Roles(frozenset(names))
+    user._ediary_roles = roles
+    return roles
+
+
+def require_role(*allowed: str):
+    """Close a view to users none of whose roles is in ``allowed``: 403 (anonymous users never get
+    here: the login-required middleware sends them to the login page)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not set(allowed) & roles_of(request.user).names:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# --- Schools ---------------------------------------------------------------------------
+
+
+def schools_administered_by(user) -> QuerySet[School]:
+    """Schools where the user is an administrator (everything, for a superuser)."""
+    if user.is_superuser:
+        return School.objects.all()
+    return School.objects.filter(pk__in=_employees(user).filter(is_administrator=True).values("school"))
+
+
+def schools_served_by(user) -> QuerySet[School]:
+    """Schools where the user is an administrator or staff: the school-wide view."""
+    if user.is_superuser:
+        return School.objects.all()
+    return School.objects.filter(
+        pk__in=_employees(user).filter(Q(is_administrator=True) | Q(is_staff_member=True)).values("school")
+    )
+
+
+def get_served_school(user, public_id) -> School:
+    return get_object_or_404(schools_served_by(user), public_id=public_id)
+
+
+# --- Classes ---------------------------------------------------------------------------
+
+
+def _taught_class_ids(user, on: datetime.date):
+    assignments = TeachingAssignment.objects.current(on).filter(teacher__in=_employees(user))
+    direct = assignments.filter(class_unit__isnull=False).values("class_unit")
+    through_groups = assignments.filter(study_group__class_unit__isnull=False).values("study_group__class_unit")
+    return direct, through_groups
+
+
+def classes_visible_to(user, on: datetime.date | None = None) -> QuerySet[ClassUnit]:
+    """Classes the user teaches (directly or through a subgroup), leads, or serves as school staff."""
+    on = on or _today()
+    direct, through_groups = _taught_class_ids(user, on)
+    return ClassUnit.objects.filter(
+        Q(pk__in=direct)
+        | Q(pk__in=through_groups)
+        | Q(class_teacher__in=_employees(user))
+        | Q(school_year__school__in=schools_served_by(user))
+    )
+
+
+def get_visible_class(user, public_id) -> ClassUnit:
+    return get_object_or_404(classes_visible_to(user), public_id=public_id)
+
+
+# --- Students --------------------------------------------------------------------------
+
+
+def students_visible_to(user, on: datetime.date | None = None) -> QuerySet[Student]:
+    """Every student the user may see on a day (today by default): the union of their relationships.
+
+    - a guardian: their children, while the guardianship runs, with electronic access and no restriction;
+    - a student: themselves;
+    - a teacher: the students of the classes and groups they are assigned to;
+    - a class teacher: the students of their class;
+    - an administrator or staff: every student of their school.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Student.objects.none()
+    on = on or _today()
+    employees = _employees(user)
+    own_children = Guardianship.objects.with_access(on).filter(guardian__user=user).values("student")
+    current_members = ClassMembership.objects.current(on)
+    taught_assignments = TeachingAssignment.objects.current(on).filter(teacher__in=employees)
+    taught_in_class = current_members.filter(
+        class_unit__in=taught_assignments.filter(class_unit__isnull=False).values("class_unit")
+    ).values("student")
+    taught_in_group = (
+        StudyGroupMembership.objects.current(on)
+        .filter(group__in=taught_assignments.filter(study_group__isnull=False).values("study_group"))
+        .values("student")
+    )
+    led = current_members.filter(class_unit__class_teacher__in=employees).values("student")
+    return Student.objects.filter(
+        Q(pk__in=own_children)
+        | Q(user=user)
+        | Q(pk__in=taught_in_class)
+        | Q(pk__in=taught_in_group)
+        | Q(pk__in=led)
+        | Q(school__in=schools_served_by(user))
+    )
+
+
+def get_visible_student(user, public_id) -> Student:
+    """The student, or 404 for one that does not exist and one that is not the user's to see."""
+    return get_object_or_404(students_visible_to(user).select_related("school"), public_id=public_id)
+
+
+def children_of(user, on: datetime.date | None = None) -> QuerySet[Student]:
+    """The children a guardian may see today: the parent's cabinet lists these."""
+    on = on or _today()
+    return Student.objects.filter(
+        pk__in=Guardianship.objects.with_access(on).filter(guardian__user=user).values("student")
+    )
+
+
+def own_student_profiles(user) -> QuerySet[Student]:
+    return Student.objects.filter(user=user)
