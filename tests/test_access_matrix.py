@@ -1,0 +1,86 @@
+"""Every URL name of the project × every role → the expected answer.
+
+200 opens, 302 sends to the login page (anonymous), 403 closes a route to all of the user's
+roles, 404 hides an object outside the user's scope. Admin and allauth URLs aside; a meta-test
+fails when a URL name has no row. Later issues add their URLs here.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .conftest import ROLES, user_for
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND, REDIRECT = 200, 302, 403, 404, "redirect"
+
+
+@dataclass
+class Row:
+    """How one URL answers each role; ``default`` for the roles not named."""
+
+    default: object
+    kwargs: object = None  # a function of the world giving the URL's kwargs
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    roles: dict = field(default_factory=dict)
+
+    def expected(self, role: str):
+        if role == "anonymous" and "anonymous" not in self.roles:
+            return LOGIN
+        return self.roles.get(role, self.default)
+
+
+STAFF_ONLY = {"admin": OK, "staff": OK}
+EVERY_SIGNED_IN = dict.fromkeys(ROLES, OK)
+
+MATRIX: dict[str, Row] = {
+    "gradebook:healthz": Row(OK, roles={"anonymous": OK}),
+    "set_language": Row(REDIRECT, method="post", data={"language": "en"}, roles={"anonymous": REDIRECT}),
+}
+
+
+def project_url_names() -> set[str]:
+    """Every named URL of the project, admin and allauth aside."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                module = getattr(pattern.urlconf_module, "__name__", "")
+                if pattern.app_name == "admin" or module.startswith("allauth"):
+                    continue
+                ns = pattern.namespace
+                walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_name_has_a_row():
+    missing = project_url_names() - set(MATRIX)
+    assert not missing, f"URL names without a row in the access matrix: {sorted(missing)}"
+    stale = set(MATRIX) - project_url_names()
+    assert not stale, f"rows for URL names that no longer exist: {sorted(stale)}"
+
+
+CASES = [(name, role) for name in sorted(MATRIX) for role in ROLES]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_access(client, world, name, role):
+    row = MATRIX[name]
+    user = user_for(world, role)
+    if user is not None:
+        client.force_login(user)
+    url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+    response = getattr(client, row.method)(url, row.data)
+    expected = row.expected(role)
+    if expected == REDIRECT:
+        assert response.status_code == 302, (name, role, response.status_code)
+        return
+    assert response.status_code == expected, (name, role, response.status_code)
+    if expected == LOGIN:
+        assert response["Location"].startswith(reverse("account_login")), response["Location"]
