@@ -1,4 +1,4 @@
-from . import access
+from . import access, navigation
 
 
 def portal(request):
@@ -6,13 +6,4 @@ def portal(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    roles = access.roles_of(user)
-    return {"portal_roles": roles.ordered, "active_role": active_role(request)}
-
-
-def active_role(request) -> str | None:
-    roles = access.roles_of(request.user).ordered
-    chosen = request.session.get("active_role")
-    if chosen in roles:
-        return chosen
-    return roles[0] if roles else None
+    return {"portal_roles": access.roles_of(user).ordered, "active_role": navigation.active_role(request)}

@@ -1,10 +1,16 @@
 from django.urls import path
 
-from .views import portal
+from .views import classes, portal, school, students
 
 app_name = "gradebook"
 
 urlpatterns = [
     path("", portal.home, name="home"),
+    path("role/", portal.role_switch, name="role-switch"),
     path("healthz", portal.healthz, name="healthz"),
+    path("children/", students.children, name="children"),
+    path("students/<uuid:public_id>/", students.student_detail, name="student-detail"),
+    path("classes/", classes.class_list, name="class-list"),
+    path("classes/<uuid:public_id>/", classes.class_detail, name="class-detail"),
+    path("school/", school.school_overview, name="school-overview"),
 ]

@@ -31,11 +31,28 @@ class Row:
         return self.roles.get(role, self.default)
 
 
-STAFF_ONLY = {"admin": OK, "staff": OK}
-EVERY_SIGNED_IN = dict.fromkeys(ROLES, OK)
-
 MATRIX: dict[str, Row] = {
     "gradebook:healthz": Row(OK, roles={"anonymous": OK}),
+    "gradebook:home": Row(REDIRECT),
+    "gradebook:role-switch": Row(REDIRECT, method="post", data={"role": "guardian"}),
+    "gradebook:children": Row(FORBIDDEN, roles={"parent": OK, "other_parent": OK}),
+    "gradebook:student-detail": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        roles={"parent": OK, "student": OK, "teacher": OK, "class_teacher": OK, "admin": OK, "staff": OK},
+    ),
+    "gradebook:class-list": Row(
+        OK, roles=dict.fromkeys(("parent", "other_parent", "student", "other_student"), FORBIDDEN)
+    ),
+    "gradebook:class-detail": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={
+            **dict.fromkeys(("parent", "other_parent", "student", "other_student"), FORBIDDEN),
+            **dict.fromkeys(("teacher", "class_teacher", "admin", "staff"), OK),
+        },
+    ),
+    "gradebook:school-overview": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
     "set_language": Row(REDIRECT, method="post", data={"language": "en"}, roles={"anonymous": REDIRECT}),
 }
 

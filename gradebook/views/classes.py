@@ -1,0 +1,28 @@
+"""The teachers' side: their classes and a class's roster and teachers."""
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import access
+from ..selectors import portal as selectors
+
+CLASS_ROLES = (access.TEACHER, access.CLASS_TEACHER, access.ADMINISTRATOR, access.STAFF)
+
+
+@access.require_role(*CLASS_ROLES)
+def class_list(request):
+    today = timezone.localdate()
+    classes = selectors.classes_with_counts(access.classes_visible_to(request.user, today), today)
+    return render(request, "gradebook/class_list.html", {"classes": classes})
+
+
+@access.require_role(*CLASS_ROLES)
+def class_detail(request, public_id):
+    class_unit = access.get_visible_class(request.user, public_id)
+    today = timezone.localdate()
+    context = {
+        "class_unit": class_unit,
+        "students": selectors.class_roster(class_unit, today),
+        "assignments": selectors.class_teachers(class_unit, today),
+    }
+    return render(request, "gradebook/class_detail.html", context)
