@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .base import DateRangeQuerySet, PublicModel, TimeStampedModel, ends_after_start
@@ -64,9 +65,13 @@ class CurriculumLine(TimeStampedModel):
                 name="curriculum_grade_level_range",
             ),
             models.UniqueConstraint(
-                fields=["school_year", "subject", "grade_level", "class_unit", "period"],
-                nulls_distinct=False,
+                F("school_year"),
+                F("subject"),
+                Coalesce("grade_level", 0),
+                Coalesce("class_unit", 0),
+                Coalesce("period", 0),
                 name="curriculum_unique_line",
+                violation_error_message=_("This subject already has planned hours here."),
             ),
         ]
 
@@ -106,9 +111,13 @@ class TeachingAssignment(TimeStampedModel):
             ),
             ends_after_start("assignment_ends_after_start"),
             models.UniqueConstraint(
-                fields=["teacher", "subject", "class_unit", "study_group", "starts_on"],
-                nulls_distinct=False,
+                F("teacher"),
+                F("subject"),
+                Coalesce("class_unit", 0),
+                Coalesce("study_group", 0),
+                F("starts_on"),
                 name="assignment_unique",
+                violation_error_message=_("This teacher already has this assignment."),
             ),
         ]
 
