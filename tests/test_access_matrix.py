@@ -97,6 +97,7 @@ def test_access(client, world, name, role):
     expected = row.expected(role)
     if expected == REDIRECT:
         assert response.status_code == 302, (name, role, response.status_code)
+        assert not response["Location"].startswith(reverse("account_login")), (name, role)
         return
     assert response.status_code == expected, (name, role, response.status_code)
     if expected == LOGIN:
