@@ -19,10 +19,20 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import ClassMembership, ClassUnit, Employee, Guardianship, School, Student, StudyGroupMembership
+from .models import (
+    ClassMembership,
+    ClassUnit,
+    Employee,
+    Guardian,
+    Guardianship,
+    School,
+    Student,
+    StudyGroupMembership,
+)
 from .models.curriculum import TeachingAssignment
 
 GUARDIAN = "guardian"
@@ -119,6 +129,17 @@ def schools_administered_by(user) -> QuerySet[School]:
     return School.objects.filter(pk__in=_employees(user).filter(is_administrator=True).values("school"))
 
 
+def is_school_admin_user(user) -> bool:
+    """Whether the user administers a school (a superuser administers them all).
+
+    This opens the admin site's school data; ``schools_administered_by`` then says which rows.
+    Cached with the user's roles: no query after the first in a request.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or ADMINISTRATOR in roles_of(user)
+
+
 def schools_served_by(user) -> QuerySet[School]:
     """Schools where the user is an administrator or staff: the school-wide view."""
     if user.is_superuser:
@@ -211,3 +232,49 @@ def children_of(user, on: datetime.date | None = None) -> QuerySet[Student]:
 
 def own_student_profiles(user) -> QuerySet[Student]:
     return Student.objects.filter(user=user)
+
+
+# --- People and their logins -------------------------------------------------------------
+
+# The kinds of person a school creates logins for, as they appear in URLs.
+PERSON_KINDS = {"student": Student, "guardian": Guardian, "employee": Employee}
+
+
+def people_visible_to(user, kind: str) -> QuerySet:
+    """The people of one kind in the schools the user serves as administrator or staff."""
+    return PERSON_KINDS[kind].objects.filter(school__in=schools_served_by(user))
+
+
+def invitable_people(user, kind: str) -> QuerySet:
+    """People of one kind for whom the user may create a login and send an invitation or a code.
+
+    Administrators and staff do it for the students and guardians of their schools. An
+    employee's login opens the journal (or the whole school), so only an administrator of the
+    employee's school invites employees: a secretary holding a new teacher's activation code
+    could otherwise sign in as that teacher.
+    """
+    if kind == "employee":
+        return Employee.objects.filter(school__in=schools_administered_by(user), is_active=True)
+    return people_visible_to(user, kind)
+
+
+def get_invitable_person(user, kind: str, public_id):
+    """The person, or 404 for an unknown kind, a missing person and one outside the user's reach."""
+    if kind not in PERSON_KINDS:
+        raise Http404
+    return get_object_or_404(invitable_people(user, kind).select_related("school", "user"), public_id=public_id)
+
+
+def can_invite_person(user, *, kind: str, school_id: int, is_active: bool = True) -> bool:
+    """The same decision as ``invitable_people`` for a row of a list (two queries per request)."""
+    cached = getattr(user, "_ediary_invite_schools", None)
+    if cached is None:
+        cached = (
+            frozenset(schools_served_by(user).values_list("pk", flat=True)),
+            frozenset(schools_administered_by(user).values_list("pk", flat=True)),
+        )
+        user._ediary_invite_schools = cached
+    served, administered = cached
+    if kind == "employee":
+        return is_active and school_id in administered
+    return kind in PERSON_KINDS and school_id in served
