@@ -154,6 +154,8 @@ MFA_TOTP_ISSUER = "ediary"
 EDIARY_REQUIRE_STAFF_MFA = env.bool("EDIARY_REQUIRE_STAFF_MFA", default=True)
 # How long a paper activation code stays valid, in days.
 EDIARY_ACTIVATION_CODE_DAYS = env.int("EDIARY_ACTIVATION_CODE_DAYS", default=14)
+# The portal's address, for links sent outside a request (invitations from a task or a command).
+EDIARY_SITE_URL = env.str("EDIARY_SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Mail and SMS ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -188,6 +190,11 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Outside production (runserver, the tests, DEBUG=false on a laptop) WhiteNoise serves static files
+# from the apps' and STATICFILES_DIRS' directories as they are, without collectstatic. Production
+# serves only STATIC_ROOT (collected when the image is built) and warns if it is missing.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)

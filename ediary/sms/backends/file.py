@@ -8,7 +8,7 @@ from .base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):
-    """Appends each SMS as a JSON line to a file per day in ``SMS_FILE_PATH``."""
+    """Appends each SMS as a JSON line to a file per (local) day in ``SMS_FILE_PATH``."""
 
     def __init__(self, path: str | None = None):
         self.directory = Path(path or settings.SMS_FILE_PATH)
@@ -23,5 +23,5 @@ class SmsBackend(BaseSmsBackend):
             "text": message.text,
             "segments": message.segments,
         }
-        with (self.directory / f"sms-{now:%Y-%m-%d}.jsonl").open("a", encoding="utf-8") as fh:
+        with (self.directory / f"sms-{timezone.localdate(now):%Y-%m-%d}.jsonl").open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
