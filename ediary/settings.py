@@ -150,6 +150,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "ediary"
+# Sign-up is closed: the school created the account, so an unverified address must not block TOTP setup.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # Administrators and staff must set up two-factor authentication before using the portal.
 EDIARY_REQUIRE_STAFF_MFA = env.bool("EDIARY_REQUIRE_STAFF_MFA", default=True)
 # How long a paper activation code stays valid, in days.

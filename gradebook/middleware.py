@@ -2,12 +2,14 @@
 
 allauth's MFA has no switch for "required": this middleware sends such users to the TOTP
 setup page until they have an authenticator. ``EDIARY_REQUIRE_STAFF_MFA`` turns it off.
+The Django admin site's users (``is_staff``, superusers) are held to the same rule.
 """
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import access
 
@@ -21,6 +23,8 @@ class RequireStaffTwoFactorMiddleware:
 
     def __call__(self, request):
         if self._must_set_up(request):
+            if getattr(request, "htmx", False):  # a partial swap would hide the redirect
+                return HttpResponseClientRedirect(reverse("mfa_activate_totp"))
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
 
@@ -30,6 +34,7 @@ class RequireStaffTwoFactorMiddleware:
             return False
         if request.path.startswith(ALLOWED_PREFIXES):
             return False
-        if not (access.roles_of(request.user).is_school_staff or request.user.is_staff):
+        user = request.user
+        if not (user.is_staff or user.is_superuser or access.roles_of(user).is_school_staff):
             return False
-        return not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

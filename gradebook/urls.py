@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import classes, portal, school, students
+from .views import accounts, classes, portal, school, students
 
 app_name = "gradebook"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("classes/", classes.class_list, name="class-list"),
     path("classes/<uuid:public_id>/", classes.class_detail, name="class-detail"),
     path("school/", school.school_overview, name="school-overview"),
+    path("activate/", accounts.activate, name="activate"),
+    path("activate/<str:secret>/", accounts.activate_link, name="activate-link"),
+    path("school/accounts/", accounts.account_list, name="account-list"),
+    path("school/accounts/<str:kind>/<uuid:public_id>/invite/", accounts.account_invite, name="account-invite"),
 ]

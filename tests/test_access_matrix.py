@@ -54,6 +54,14 @@ MATRIX: dict[str, Row] = {
     ),
     "gradebook:school-overview": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
     "set_language": Row(REDIRECT, method="post", data={"language": "en"}, roles={"anonymous": REDIRECT}),
+    "gradebook:activate": Row(OK, roles={"anonymous": OK}),
+    "gradebook:activate-link": Row(OK, kwargs=lambda w: {"secret": "not-a-real-secret"}, roles={"anonymous": OK}),
+    "gradebook:account-list": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "gradebook:account-invite": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"kind": "student", "public_id": w.student.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
 }
 
 
