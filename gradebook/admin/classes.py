@@ -51,7 +51,13 @@ class ClassUnitAdmin(SchoolScopedAdmin):
         current = Q(memberships__starts_on__lte=today) & (
             Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gte=today)
         )
-        return super().get_queryset(request).annotate(current_students=Count("memberships", filter=current))
+        # An aggregate drops Meta.ordering: order again, for the changelist and the autocomplete.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(current_students=Count("memberships", filter=current))
+            .order_by("-school_year__starts_on", "grade_level", "letter")
+        )
 
     @admin.display(description=_("students"), ordering="current_students")
     def student_count(self, obj) -> int:
