@@ -23,7 +23,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 setup: check-system $(VENV)/.synced
 
 run: setup
-	@$(PY) manage.py migrate --noinput
+	@echo "== migrating the database" && $(PY) manage.py migrate --noinput -v 0
 	@EDIARY_REQUIRE_STAFF_MFA=false $(PY) manage.py seed_demo --if-missing
 	@echo "== ediary serves http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	@EDIARY_REQUIRE_STAFF_MFA=false $(PY) manage.py runserver "127.0.0.1:$(PORT)"
