@@ -38,7 +38,9 @@ lint:
 	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
 messages:
-	@$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=var && $(PY) manage.py compilemessages -l ru --ignore=.venv --ignore=var
+	@$(PY) manage.py makemessages -l ru --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
+	@$(PY) manage.py compilemessages -l ru --ignore=.venv --ignore=var
+	@msgfmt --statistics -o /dev/null locale/ru/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var/uv

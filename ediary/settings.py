@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "ediary",
     "gradebook",
+    "consent",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,13 @@ EDIARY_REQUIRE_STAFF_MFA = env.bool("EDIARY_REQUIRE_STAFF_MFA", default=True)
 EDIARY_ACTIVATION_CODE_DAYS = env.int("EDIARY_ACTIVATION_CODE_DAYS", default=14)
 # The portal's address, for links sent outside a request (invitations from a task or a command).
 EDIARY_SITE_URL = env.str("EDIARY_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Consent registry -----------------------------------------------------------------
+# The largest scan of a signed consent document that may be uploaded, in bytes.
+CONSENT_SCAN_MAX_BYTES = env.int("CONSENT_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# After a withdrawal, contact data no longer needed are anonymised after this many days
+# (the law allows 30; a margin covers a missed run of the daily task).
+CONSENT_ANONYMISE_AFTER_DAYS = env.int("CONSENT_ANONYMISE_AFTER_DAYS", default=27)
 
 # --- Mail and SMS ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -94,7 +94,7 @@ def roles_of(user) -> Roles:
         if led_class is not None:
             names.add(CLASS_TEACHER)
     today = _today()
-    if Guardianship.objects.with_access(today).filter(guardian__user=user).exists():
+    if Guardianship.objects.unrestricted(today).filter(guardian__user=user).exists():
         names.add(GUARDIAN)
     if Student.objects.filter(user=user).exists():
         names.add(STUDENT)
@@ -185,8 +185,9 @@ def get_visible_class(user, public_id) -> ClassUnit:
 def students_visible_to(user, on: datetime.date | None = None) -> QuerySet[Student]:
     """Every student the user may see on a day (today by default): the union of their relationships.
 
-    - a guardian: their children, while the guardianship runs, with electronic access and no restriction;
-    - a student: themselves;
+    - a guardian: their children, while the guardianship runs, with no restriction and with electronic
+      access (the consent registry keeps that flag);
+    - a student: themselves, with electronic access;
     - a teacher: the students of the classes and groups they are assigned to;
     - a class teacher: the students of their class;
     - an administrator or staff: every student of their school.
@@ -209,7 +210,7 @@ def students_visible_to(user, on: datetime.date | None = None) -> QuerySet[Stude
     led = current_members.filter(class_unit__class_teacher__in=employees).values("student")
     return Student.objects.filter(
         Q(pk__in=own_children)
-        | Q(user=user)
+        | Q(user=user, electronic_access=True)
         | Q(pk__in=taught_in_class)
         | Q(pk__in=taught_in_group)
         | Q(pk__in=led)
@@ -223,11 +224,28 @@ def get_visible_student(user, public_id) -> Student:
 
 
 def children_of(user, on: datetime.date | None = None) -> QuerySet[Student]:
-    """The children a guardian may see today: the parent's cabinet lists these."""
+    """The parent's children today, with or without consent: the cabinet lists them all, and shows
+    the data of those in ``students_visible_to`` and how to give consent for the others."""
     on = on or _today()
     return Student.objects.filter(
-        pk__in=Guardianship.objects.with_access(on).filter(guardian__user=user).values("student")
+        pk__in=Guardianship.objects.unrestricted(on).filter(guardian__user=user).values("student")
     )
+
+
+def get_family_student(user, public_id) -> tuple[Student, bool]:
+    """A student for a family page, and whether their data may be shown.
+
+    A child of the user, or the user's own student profile, without a valid consent gives
+    ``(student, False)``: the page explains how to give consent instead of showing data. Anyone
+    else outside ``students_visible_to`` gets a 404.
+    """
+    student = Student.objects.select_related("school").filter(public_id=public_id).first()
+    if student is not None:
+        if students_visible_to(user).filter(pk=student.pk).exists():
+            return student, True
+        if student.user_id == user.pk or children_of(user).filter(pk=student.pk).exists():
+            return student, False
+    raise Http404
 
 
 def own_student_profiles(user) -> QuerySet[Student]:

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from consent.models import ConsentDocument
 from gradebook import models
 
 
@@ -177,3 +178,37 @@ class CurriculumLineFactory(factory.django.DjangoModelFactory):
     subject = factory.SubFactory(SubjectFactory)
     grade_level = 5
     planned_hours = 170
+
+
+class ConsentDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsentDocument
+        django_get_or_create = ("school", "version")
+
+    school = factory.SubFactory(SchoolFactory)
+    version = 1
+    effective_from = datetime.date(2025, 9, 1)
+    operator = factory.LazyAttribute(lambda o: o.school.name)
+    purpose = "Информирование законных представителей о ходе обучения в электронной форме"
+    data_list = "ФИО, класс, отметки, посещаемость, домашние задания, контактные данные"
+    third_parties = "SMS-шлюз, почтовый сервис, городской портал"
+    actions = "Сбор, запись, хранение, передача, удаление"
+    term = "До окончания обучения или до отзыва согласия"
+    withdrawal = "Письменное заявление в канцелярию школы"
+
+
+def record_decision(guardian, student, decision="consent", signed_on=None, **extra):
+    """A decision through the registry's own service, so that the access flags follow it."""
+    from consent.services.records import consent_record
+
+    ConsentDocumentFactory(school=student.school)
+    return consent_record(
+        student=student,
+        guardian=guardian,
+        decision=decision,
+        form=extra.pop("form", "paper"),
+        paper_number=extra.pop("paper_number", "17"),
+        paper_date=extra.pop("paper_date", timezone.localdate()),
+        signed_on=signed_on or timezone.localdate(),
+        **extra,
+    )

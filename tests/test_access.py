@@ -80,6 +80,7 @@ def test_teacher_who_is_a_parent_sees_the_union(world):
     """One login, two profiles: the maths teacher of 5А is also the parent of a child in 6Б."""
     own_profile = f.GuardianFactory(school=world.school, user=world.teacher.user)
     f.GuardianshipFactory(guardian=own_profile, student=world.other_student, relation="father")
+    f.record_decision(own_profile, world.other_student)
     assert visible(world.teacher.user) == {world.student, world.other_student}
     roles = access.roles_of(world.teacher.user)
     assert {access.TEACHER, access.GUARDIAN} <= roles.names

@@ -50,6 +50,7 @@ def test_the_role_switch_changes_navigation_not_access(client, world):
     """A teacher who is also a parent starts as a teacher and can switch to the parent's view."""
     own_profile = f.GuardianFactory(school=world.school, user=world.teacher.user)
     f.GuardianshipFactory(guardian=own_profile, student=world.other_student, relation="father")
+    f.record_decision(own_profile, world.other_student)
     client.force_login(world.teacher.user)
     assert client.get(HOME)["Location"] == reverse("gradebook:class-list")
     client.post(reverse("gradebook:role-switch"), {"role": "guardian"})
@@ -98,6 +99,7 @@ def test_children_page_lists_each_child_with_class(client, world):
     second = f.StudentFactory(school=world.school, surname="Младшая", name="Вера")
     f.ClassMembershipFactory(student=second, class_unit=world.class_6b)
     f.GuardianshipFactory(guardian=world.parent, student=second)
+    f.record_decision(world.parent, second)
     client.force_login(world.parent.user)
     text = client.get(reverse("gradebook:children")).content.decode()
     assert "Анна Ученикова" in text and "Вера Младшая" in text
@@ -110,7 +112,7 @@ def _grow_school(world, students: int, subjects: int):
     for i in range(students):
         child = f.StudentFactory(school=world.school, surname=f"Ребёнок{i}")
         f.ClassMembershipFactory(student=child, class_unit=world.class_5a if i % 2 else world.class_6b)
-        f.GuardianshipFactory(guardian=world.parent, student=child)
+        f.GuardianshipFactory(guardian=world.parent, student=child, electronic_access=True)
     for i in range(subjects):
         subject = f.SubjectFactory(school=world.school, name=f"Предмет {i}")
         f.TeachingAssignmentFactory(

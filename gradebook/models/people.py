@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .base import DateRangeQuerySet, PublicModel, TimeStampedModel, ends_after_start
 from .school import School
@@ -23,7 +24,7 @@ class Person(PublicModel):
         help_text=_("Empty for a person without a login (a family on paper)."),
     )
     surname = models.CharField(_("surname"), max_length=100)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
 
@@ -58,6 +59,14 @@ class Student(Person):
     on_individual_plan = models.BooleanField(
         _("individual plan"), default=False, help_text=_("Studies on an individual curriculum (ИУП).")
     )
+    electronic_access = models.BooleanField(
+        _("electronic access"),
+        default=False,
+        help_text=_(
+            "Kept in step with the consent registry: whether the student's own cabinet shows data "
+            "(their own consent from the age of 14, or a legal representative's)."
+        ),
+    )
 
     class Meta(Person.Meta):
         verbose_name = _("student")
@@ -73,9 +82,13 @@ class Guardian(Person):
 
 
 class GuardianshipQuerySet(DateRangeQuerySet):
+    def unrestricted(self, on):
+        """Links that make the guardian a parent in the portal that day (with or without consent)."""
+        return self.current(on).filter(access_restriction=Guardianship.Restriction.NONE)
+
     def with_access(self, on):
-        """Links that open the child's data to the guardian on that day."""
-        return self.current(on).filter(electronic_access=True, access_restriction=Guardianship.Restriction.NONE)
+        """Links that open the child's data to the guardian that day: unrestricted, with consent."""
+        return self.unrestricted(on).filter(electronic_access=True)
 
 
 class Guardianship(TimeStampedModel):
@@ -84,7 +97,7 @@ class Guardianship(TimeStampedModel):
     class Relation(models.TextChoices):
         MOTHER = "mother", _("mother")
         FATHER = "father", _("father")
-        GUARDIAN = "guardian", _("guardian")
+        GUARDIAN = "guardian", pgettext_lazy("relation", "guardian")
         TRUSTEE = "trustee", _("trustee")
         FOSTER_PARENT = "foster_parent", _("foster parent")
         GRANDPARENT = "grandparent", _("grandparent")
@@ -114,8 +127,11 @@ class Guardianship(TimeStampedModel):
     )
     electronic_access = models.BooleanField(
         _("electronic access"),
-        default=True,
-        help_text=_("Kept in step with the consent registry: whether the guardian may use the cabinet."),
+        default=False,
+        help_text=_(
+            "Kept in step with the consent registry: whether the guardian may see the child's data "
+            "electronically. Without a valid consent the family is informed on paper."
+        ),
     )
 
     objects = GuardianshipQuerySet.as_manager()
@@ -144,8 +160,8 @@ class Employee(Person):
     is_teacher = models.BooleanField(_("teacher"), default=False)
     is_administrator = models.BooleanField(_("administrator"), default=False)
     is_staff_member = models.BooleanField(_("staff"), default=False, help_text=_("Secretary, clerk."))
-    position = models.CharField(_("position"), max_length=150, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    position = models.CharField(pgettext_lazy("employee", "position"), max_length=150, blank=True)
+    is_active = models.BooleanField(pgettext_lazy("employee", "active"), default=True)
 
     class Meta(Person.Meta):
         verbose_name = _("employee")

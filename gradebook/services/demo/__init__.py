@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from gradebook import signals
 from gradebook.models import School
 
 from .build import Counts, write_calendar, write_curriculum, write_logins, write_people
@@ -116,4 +117,7 @@ def demo_school_seed(
     subjects = write_curriculum(school=school, year=year)
     users = write_logins(DEMO_LOGINS, usernames=usernames, password_hash=make_password(DEMO_PASSWORD))
     counts = write_people(plan=plan, school=school, year=year, subjects=subjects, users=users)
+    signals.demo_school_seeded.send(
+        sender=School, school=school, year=year, today=today or timezone.localdate(), seed=seed
+    )
     return DemoSeedResult(school=school, created=True, year_title=calendar.title, counts=counts)
