@@ -29,6 +29,13 @@ LIST = reverse("gradebook:account-list")
 NEW_PASSWORD = "Kvadrat-Sinij-47"
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English source messages; tests/test_i18n.py checks the Russian ones."""
+    settings.LANGUAGE_CODE = "en"
+
+
+
 def invite_url(kind, person):
     return reverse("gradebook:account-invite", kwargs={"kind": kind, "public_id": person.public_id})
 

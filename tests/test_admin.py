@@ -11,7 +11,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gradebook import models
 from gradebook.admin.base import SchoolScoped, SchoolScopedAdmin
@@ -142,8 +142,13 @@ def _resolves_to_school(model, path: str) -> bool:
     return model is models.School
 
 
+# Not in the admin site: the append-only access log has nothing to edit; administrators read it
+# on the portal (gradebook:access-log), scoped by the same policy.
+NOT_IN_ADMIN = {models.PersonalDataAccess}
+
+
 def test_every_gradebook_model_is_registered():
-    assert set(apps.get_app_config("gradebook").get_models()) == set(GRADEBOOK_ADMINS)
+    assert set(apps.get_app_config("gradebook").get_models()) - NOT_IN_ADMIN == set(GRADEBOOK_ADMINS)
 
 
 @pytest.mark.parametrize("model", GRADEBOOK_ADMINS, ids=lambda m: m.__name__)
@@ -166,8 +171,11 @@ def test_the_fixture_covers_every_registered_model(rows):
 
 
 def test_site_titles_are_translated_strings():
-    assert str(admin.site.site_header) == "ediary administration"
-    assert str(admin.site.site_title) == "ediary administration"
+    with translation.override("en"):
+        assert str(admin.site.site_header) == "ediary administration"
+        assert str(admin.site.site_title) == "ediary administration"
+    with translation.override("ru"):
+        assert str(admin.site.site_header) != "ediary administration"
 
 
 def test_a_parent_without_is_staff_is_sent_to_the_admin_login(world, client):
