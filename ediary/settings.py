@@ -9,6 +9,7 @@ The README lists every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +119,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Moscow"
+# Periodic tasks, for the single beat process (times are CELERY_TIMEZONE's).
+CELERY_BEAT_SCHEDULE = {
+    "consent-anonymise-withdrawn-contacts": {
+        "task": "consent.anonymise_withdrawn_contacts",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "ediary.User"

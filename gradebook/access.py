@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,7 @@ from .models import (
     Employee,
     Guardian,
     Guardianship,
+    PersonalDataAccess,
     School,
     Student,
     StudyGroupMembership,
@@ -218,9 +220,16 @@ def students_visible_to(user, on: datetime.date | None = None) -> QuerySet[Stude
     )
 
 
-def get_visible_student(user, public_id) -> Student:
-    """The student, or 404 for one that does not exist and one that is not the user's to see."""
-    return get_object_or_404(students_visible_to(user).select_related("school"), public_id=public_id)
+def get_visible_student(user, public_id, *, log_as: str | None = None) -> Student:
+    """The student, or 404 for one that does not exist and one that is not the user's to see.
+
+    ``log_as`` (the page's URL name) writes the opening to the personal data access log, unless the
+    viewer is the student or one of their own parents (``log_personal_data_access``).
+    """
+    student = get_object_or_404(students_visible_to(user).select_related("school"), public_id=public_id)
+    if log_as:
+        log_personal_data_access(user, student, log_as)
+    return student
 
 
 def children_of(user, on: datetime.date | None = None) -> QuerySet[Student]:
@@ -232,24 +241,106 @@ def children_of(user, on: datetime.date | None = None) -> QuerySet[Student]:
     )
 
 
-def get_family_student(user, public_id) -> tuple[Student, bool]:
+def get_family_student(user, public_id, *, log_as: str | None = None) -> tuple[Student, bool]:
     """A student for a family page, and whether their data may be shown.
 
     A child of the user, or the user's own student profile, without a valid consent gives
     ``(student, False)``: the page explains how to give consent instead of showing data. Anyone
-    else outside ``students_visible_to`` gets a 404.
+    else outside ``students_visible_to`` gets a 404. ``log_as`` logs an opening that shows data,
+    as ``get_visible_student`` does.
     """
     student = Student.objects.select_related("school").filter(public_id=public_id).first()
     if student is not None:
         if students_visible_to(user).filter(pk=student.pk).exists():
+            if log_as:
+                log_personal_data_access(user, student, log_as)
             return student, True
-        if student.user_id == user.pk or children_of(user).filter(pk=student.pk).exists():
+        if _family_of(user, [student]):
             return student, False
     raise Http404
 
 
+def get_served_student(user, public_id, *, log_as: str | None = None) -> Student:
+    """A student of a school the user serves as administrator or staff, or 404.
+
+    For the school's registers (the consent registry): a teacher's or a parent's relationship
+    opens a student's diary, never the school's papers about the family. ``log_as`` logs the
+    opening, as ``get_visible_student`` does.
+    """
+    student = get_object_or_404(people_visible_to(user, "student").select_related("school"), public_id=public_id)
+    if log_as:
+        log_personal_data_access(user, student, log_as)
+    return student
+
+
 def own_student_profiles(user) -> QuerySet[Student]:
     return Student.objects.filter(user=user)
+
+
+# --- The personal data access log ----------------------------------------------------------
+
+
+def _family_of(user, students: list[Student]) -> set[int]:
+    """Ids of those students who are the user themselves or the user's own children today.
+
+    No query for a user without a guardian role (``roles_of`` is cached per request).
+    """
+    family = {student.pk for student in students if student.user_id == user.pk}
+    if GUARDIAN in roles_of(user):
+        others = [student.pk for student in students if student.pk not in family]
+        if others:
+            family |= set(children_of(user).filter(pk__in=others).values_list("pk", flat=True))
+    return family
+
+
+def log_personal_data_access(user, students: Student | Iterable[Student], what: str) -> int:
+    """Log that the user opened these students' personal data on the page ``what`` (its URL name).
+
+    Called where the access policy lets a staff member, an administrator or a teacher see a
+    student. A student reading their own page and a parent reading their own child's are not
+    logged. One query whatever the number of students (a class roster); returns the rows written.
+    """
+    students = [students] if isinstance(students, Student) else list(students)
+    if not students or not getattr(user, "is_authenticated", False):
+        return 0
+    family = _family_of(user, students)
+    rows = [
+        PersonalDataAccess(viewer_id=user.pk, student_id=student.pk, school_id=student.school_id, what=what)
+        for student in students
+        if student.pk not in family
+    ]
+    PersonalDataAccess.objects.bulk_create(rows)
+    return len(rows)
+
+
+def access_log_visible_to(user) -> QuerySet[PersonalDataAccess]:
+    """The access log of the schools the user administers (staff and teachers do not read it)."""
+    return PersonalDataAccess.objects.filter(school__in=schools_administered_by(user))
+
+
+def access_log_viewers_for(user) -> QuerySet[Employee]:
+    """The employees with a login whose openings the user may look up in the log."""
+    return Employee.objects.filter(school__in=schools_administered_by(user), user__isnull=False).order_by(
+        "surname", "name", "patronymic"
+    )
+
+
+def guardian_profiles_of(user) -> QuerySet[Guardian]:
+    """The user's own guardian profiles (one per school): their contacts and choices are theirs to manage."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Guardian.objects.none()
+    return Guardian.objects.filter(user=user)
+
+
+def family_links_of(user, on: datetime.date | None = None) -> QuerySet[Guardianship]:
+    """The parent's links to their children today (those of ``children_of``), with or without consent:
+    the (guardian, child) pairs whose delivery the parent chooses."""
+    return Guardianship.objects.unrestricted(on or _today()).filter(guardian__in=guardian_profiles_of(user))
+
+
+def get_served_guardian(user, public_id) -> Guardian:
+    """A guardian of a school the user serves as administrator or staff, or 404."""
+    return get_object_or_404(people_visible_to(user, "guardian").select_related("school", "user"), public_id=public_id)
 
 
 # --- People and their logins -------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, classes, portal, school, students
+from .views import accounts, audit, classes, portal, school, students
 
 app_name = "gradebook"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("classes/", classes.class_list, name="class-list"),
     path("classes/<uuid:public_id>/", classes.class_detail, name="class-detail"),
     path("school/", school.school_overview, name="school-overview"),
+    path("school/access-log/", audit.access_log, name="access-log"),
     path("activate/", accounts.activate, name="activate"),
     path("activate/<str:secret>/", accounts.activate_link, name="activate-link"),
     path("school/accounts/", accounts.account_list, name="account-list"),

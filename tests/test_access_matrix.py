@@ -31,6 +31,28 @@ class Row:
         return self.roles.get(role, self.default)
 
 
+def _parent_phone(world):
+    """An unconfirmed phone the parent entered (consent's contact pages address it by id)."""
+    from consent.models import ContactPoint
+
+    return ContactPoint.objects.create(guardian=world.parent, kind="phone", phone="+79161234567", provenance="self")
+
+
+def _scanned_record(world):
+    """A consent record with its scan (written under the test's MEDIA_ROOT, see ``_media_in_tmp``)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .factories import record_decision
+
+    return record_decision(world.parent, world.student, scan=SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n"))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Rows that upload a file (a consent scan) write it under the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 MATRIX: dict[str, Row] = {
     "gradebook:healthz": Row(OK, roles={"anonymous": OK}),
     "gradebook:home": Row(REDIRECT),
@@ -53,9 +75,65 @@ MATRIX: dict[str, Row] = {
         },
     ),
     "gradebook:school-overview": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "gradebook:access-log": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
     "set_language": Row(REDIRECT, method="post", data={"language": "en"}, roles={"anonymous": REDIRECT}),
     "gradebook:activate": Row(OK, roles={"anonymous": OK}),
     "gradebook:activate-link": Row(OK, kwargs=lambda w: {"secret": "not-a-real-secret"}, roles={"anonymous": OK}),
+    # consent: the parent's contacts and notifications; the school's contact pages
+    "consent:family-contacts": Row(FORBIDDEN, roles={"parent": OK, "other_parent": OK}),
+    "consent:family-preferences": Row(FORBIDDEN, roles={"parent": OK, "other_parent": OK}),
+    "consent:contact-verify-link": Row(OK, kwargs=lambda w: {"secret": "not-a-real-secret"}, roles={"anonymous": OK}),
+    "consent:contact-verify-code": Row(
+        FORBIDDEN, kwargs=lambda w: {"pk": _parent_phone(w).pk}, roles={"parent": OK, "other_parent": NOT_FOUND}
+    ),
+    "consent:family-contact-remove": Row(
+        FORBIDDEN, kwargs=lambda w: {"pk": _parent_phone(w).pk}, roles={"parent": OK, "other_parent": NOT_FOUND}
+    ),
+    "consent:contact-list": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.parent.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "consent:contact-create": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.parent.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "consent:contact-remove": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.parent.public_id, "pk": _parent_phone(w).pk},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "consent:paper-preference": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.parent.public_id, "student_public_id": w.student.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    # consent: the staff's registry (staff and administrators of the child's school)
+    "consent:family-search": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "consent:undecided": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "consent:paper": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "consent:withdrawals": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "consent:student-consent": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "consent:record-create": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "consent:form-pdf": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "consent:record-scan": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": _scanned_record(w).public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
     "gradebook:account-list": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
     "gradebook:account-invite": Row(
         FORBIDDEN,

@@ -1,7 +1,9 @@
+from gradebook.models.base import AppendOnlyError
+
 from .contacts import ContactEvent, ContactPoint, ContactVerification, Provenance
 from .documents import ConsentDocument
 from .preferences import DeliveryPreference, Rhythm
-from .records import AppendOnlyError, ConsentRecord, Decision, Form
+from .records import ConsentRecord, Decision, Form
 
 __all__ = [
     "AppendOnlyError",

@@ -13,12 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gradebook.models import Guardian, School, Student
+from gradebook.models.base import AppendOnlyModel, AppendOnlyQuerySet
 
 from .documents import ConsentDocument
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete a record of the registry."""
 
 
 class Decision(models.TextChoices):
@@ -38,18 +35,12 @@ def scan_path(record, filename: str) -> str:
     return f"consent/{record.school.public_id}/{record.student.public_id}/{record.public_id}.{extension}"
 
 
-class ConsentRecordQuerySet(models.QuerySet):
+class ConsentRecordQuerySet(AppendOnlyQuerySet):
     def latest_first(self):
         return self.order_by("-created_at", "-pk")
 
-    def update(self, **kwargs):
-        raise AppendOnlyError("Consent records are append-only: record a correction instead.")
 
-    def delete(self):
-        raise AppendOnlyError("Consent records are append-only and are never deleted.")
-
-
-class ConsentRecord(models.Model):
+class ConsentRecord(AppendOnlyModel):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
     student = models.ForeignKey(
@@ -119,14 +110,6 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} — {self.student} ({self.signed_on:%d.%m.%Y})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError("Consent records are append-only: record a correction instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Consent records are append-only and are never deleted.")
 
     @property
     def is_consent(self) -> bool:

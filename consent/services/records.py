@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,3 +151,55 @@ def electronic_access_sync(*, student: Student) -> None:
     own = decisions.get((student.pk, None))
     own_cabinet = own.is_consent if own is not None else representative_consents
     electronic_access_apply(student=student, guardians=guardians, own_cabinet=own_cabinet)
+
+
+@dataclass(frozen=True)
+class Disagreements:
+    """Flags that say something else than the registry: guardianships and students (own cabinet)."""
+
+    guardianships: list[Guardianship]
+    students: list[Student]
+
+    def __bool__(self) -> bool:
+        return bool(self.guardianships or self.students)
+
+
+def _latest_decision_of(*, student, guardian) -> Subquery:
+    """The decision of the latest record of a (student, guardian or None) pair, as a subquery."""
+    records = ConsentRecord.objects.filter(student=student)
+    records = records.filter(guardian__isnull=True) if guardian is None else records.filter(guardian=guardian)
+    return Subquery(records.order_by("-created_at", "-pk").values("decision")[:1])
+
+
+def registry_disagreements(*, school=None) -> Disagreements:
+    """Where gradebook's flags disagree with the registry, by the rules of ``electronic_access_sync``:
+    two queries whatever the number of families (the registry's index answers each latest decision).
+
+    ``school`` limits the check to one school. Empty when all is well (the normal state: every
+    record updates the flags in its own transaction).
+    """
+    consent = Q(latest=Decision.CONSENT)
+    guardianships = Guardianship.objects.annotate(
+        latest=_latest_decision_of(student=OuterRef("student"), guardian=OuterRef("guardian"))
+    ).filter((Q(electronic_access=True) & (Q(latest__isnull=True) | ~consent)) | (Q(electronic_access=False) & consent))
+    representative_consents = Exists(
+        Guardianship.objects.filter(student=OuterRef("pk"), is_legal_representative=True)
+        .annotate(latest=_latest_decision_of(student=OuterRef("student"), guardian=OuterRef("guardian")))
+        .filter(consent)
+    )
+    own = Q(own__isnull=False)
+    students = Student.objects.annotate(
+        own=_latest_decision_of(student=OuterRef("pk"), guardian=None), representative=representative_consents
+    ).filter(
+        (own & Q(own=Decision.CONSENT, electronic_access=False))
+        | (own & ~Q(own=Decision.CONSENT) & Q(electronic_access=True))
+        | (~own & Q(representative=True, electronic_access=False))
+        | (~own & Q(representative=False, electronic_access=True))
+    )
+    if school is not None:
+        guardianships = guardianships.filter(student__school=school)
+        students = students.filter(school=school)
+    return Disagreements(
+        guardianships=list(guardianships.select_related("guardian", "student").order_by("pk")),
+        students=list(students.order_by("pk")),
+    )

@@ -1,4 +1,5 @@
 from .accounts import Activation
+from .audit import PersonalDataAccess
 from .classes import ClassMembership, ClassUnit, StudyGroup, StudyGroupMembership
 from .curriculum import AttendanceCode, CurriculumLine, GradingSettings, Subject, TeachingAssignment, WorkType
 from .people import Employee, Guardian, Guardianship, Student
@@ -15,6 +16,7 @@ __all__ = [
     "Guardian",
     "Guardianship",
     "Holiday",
+    "PersonalDataAccess",
     "ReportingPeriod",
     "School",
     "SchoolYear",

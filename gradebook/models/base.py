@@ -36,3 +36,37 @@ def ends_after_start(name: str) -> models.CheckConstraint:
         name=name,
         violation_error_message=_("The end date cannot be before the start date."),
     )
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a row of an append-only table."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} are append-only and never deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows that are written once and never changed: registries, logs, histories.
+
+    The model layer refuses to save an existing row, to delete one, and the queryset's
+    ``update``/``delete``; on PostgreSQL a trigger refuses UPDATE and DELETE whoever asks
+    (``gradebook.db.append_only_trigger``, added by each table's migration).
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only: add a new row instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only and never deleted.")

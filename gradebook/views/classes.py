@@ -20,9 +20,12 @@ def class_list(request):
 def class_detail(request, public_id):
     class_unit = access.get_visible_class(request.user, public_id)
     today = timezone.localdate()
+    students = selectors.class_roster(class_unit, today)
+    # The roster names each student's guardians: personal data, logged per student shown.
+    access.log_personal_data_access(request.user, students, "gradebook:class-detail")
     context = {
         "class_unit": class_unit,
-        "students": selectors.class_roster(class_unit, today),
+        "students": students,
         "assignments": selectors.class_teachers(class_unit, today),
     }
     return render(request, "gradebook/class_detail.html", context)

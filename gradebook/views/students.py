@@ -22,7 +22,7 @@ def children(request):
 
 
 def student_detail(request, public_id):
-    student, shown = access.get_family_student(request.user, public_id)
+    student, shown = access.get_family_student(request.user, public_id, log_as="gradebook:student-detail")
     if not shown:
         return render(request, "gradebook/consent_required.html", {"student": student})
     overview = selectors.student_overview(student, timezone.localdate())
