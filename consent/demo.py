@@ -2,7 +2,8 @@
 
 Most families consented on paper at the start of the year; in 5А one family refused and is on
 paper (no login), and one student has no decision yet (on the staff's list). The demo logins'
-families have verified email contacts, so that every channel can be tried.
+families have verified email contacts; the other consenting families gave a phone number in their
+written application and chose SMS, so that only the families who refused are on paper.
 """
 
 import datetime
@@ -13,7 +14,16 @@ from django.utils import timezone
 from gradebook.models import ClassMembership, Employee, Guardian, Guardianship
 from gradebook.services.people import electronic_access_grant_bulk
 
-from .models import ConsentDocument, ConsentRecord, ContactEvent, ContactPoint, Decision, Form, Provenance
+from .models import (
+    ConsentDocument,
+    ConsentRecord,
+    ContactEvent,
+    ContactPoint,
+    Decision,
+    DeliveryPreference,
+    Form,
+    Provenance,
+)
 
 BATCH = 2000
 
@@ -43,7 +53,7 @@ def demo_consents_seed(*, school, year, today: datetime.date) -> None:
     recorder = secretary.user if secretary else None
     paper_student, undecided_student = _special_students(year)
     links = list(Guardianship.objects.filter(student__school=school).values_list("pk", "guardian_id", "student_id"))
-    records, granted_links, granted_students = [], [], set()
+    records, granted_links, granted_students, granted_pairs = [], [], set(), []
     for number, (link_id, guardian_id, student_id) in enumerate(links, start=1):
         if student_id == undecided_student:
             continue
@@ -65,9 +75,10 @@ def demo_consents_seed(*, school, year, today: datetime.date) -> None:
         if decision == Decision.CONSENT:
             granted_links.append(link_id)
             granted_students.add(student_id)
+            granted_pairs.append((guardian_id, student_id))
     ConsentRecord.objects.bulk_create(records, batch_size=BATCH)
     electronic_access_grant_bulk(guardianship_ids=granted_links, student_ids=granted_students)
-    _demo_contacts(school=school, recorder=recorder, on=signed_on)
+    _demo_contacts(school=school, recorder=recorder, on=signed_on, consenting_pairs=granted_pairs)
 
 
 def _special_students(year) -> tuple[int | None, int | None]:
@@ -84,26 +95,42 @@ def _special_students(year) -> tuple[int | None, int | None]:
     return candidates[0], candidates[1]
 
 
-def _demo_contacts(*, school, recorder, on) -> None:
-    """Verified email addresses, from the written application, for the guardians who have a login."""
+def _demo_contacts(*, school, recorder, on, consenting_pairs) -> None:
+    """Contacts from the written applications: email for the guardians who have a login, a phone
+    (and SMS chosen) for the other consenting guardians."""
     now = timezone.now()
-    contacts = [
-        ContactPoint(
-            guardian=guardian,
-            kind=ContactPoint.Kind.EMAIL,
-            email=guardian.user.email,
-            provenance=Provenance.WRITTEN,
-            document_number=f"К-{guardian.pk}",
-            document_date=on,
-            verified_at=now,
-            added_by=recorder,
-        )
-        for guardian in Guardian.objects.filter(school=school, user__isnull=False).select_related("user")
-        if guardian.user.email
-    ]
-    ContactPoint.objects.bulk_create(contacts)
+    guardians = Guardian.objects.filter(school=school).select_related("user").in_bulk()
+    consenting = {guardian_id for guardian_id, _ in consenting_pairs}
+    contacts = []
+    for guardian in guardians.values():
+        common = {
+            "guardian": guardian,
+            "provenance": Provenance.WRITTEN,
+            "document_number": f"К-{guardian.pk}",
+            "document_date": on,
+            "verified_at": now,
+            "added_by": recorder,
+        }
+        if guardian.user and guardian.user.email:
+            contacts.append(ContactPoint(kind=ContactPoint.Kind.EMAIL, email=guardian.user.email, **common))
+        elif guardian.pk in consenting:
+            phone = f"+7900{guardian.pk % 10_000_000:07d}"
+            contacts.append(ContactPoint(kind=ContactPoint.Kind.PHONE, phone=phone, **common))
+    ContactPoint.objects.bulk_create(contacts, batch_size=BATCH)
     ContactEvent.objects.bulk_create(
-        ContactEvent(contact=c, action=a, value=c.email, by=recorder)
-        for c in contacts
-        for a in (ContactEvent.Action.ADDED, ContactEvent.Action.VERIFIED)
+        (
+            ContactEvent(contact=c, action=a, value=c.value, by=recorder)
+            for c in contacts
+            for a in (ContactEvent.Action.ADDED, ContactEvent.Action.VERIFIED)
+        ),
+        batch_size=BATCH,
+    )
+    by_phone = {c.guardian_id for c in contacts if c.kind == ContactPoint.Kind.PHONE}
+    DeliveryPreference.objects.bulk_create(
+        (
+            DeliveryPreference(guardian_id=g, student_id=s, sms=True, email=False, updated_by=recorder)
+            for g, s in consenting_pairs
+            if g in by_phone
+        ),
+        batch_size=BATCH,
     )

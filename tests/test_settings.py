@@ -201,3 +201,14 @@ def test_healthz_is_exempt_from_the_https_redirect(client, settings):
 def test_static_files_are_served_without_collectstatic_outside_production(client):
     response = client.get("/static/ediary/ediary.css")
     assert response.status_code == 200
+
+
+def test_the_readme_documents_every_environment_variable():
+    import re
+    from pathlib import Path
+
+    base = Path(__file__).resolve().parent.parent
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', (base / "ediary" / "settings.py").read_text()))
+    readme = (base / "README.md").read_text()
+    assert read, "no variables found: the pattern no longer matches settings.py"
+    assert {name for name in read if f"`{name}`" not in readme} == set()
