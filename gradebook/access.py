@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -30,7 +30,9 @@ from .models import (
     Employee,
     Guardian,
     Guardianship,
+    Lesson,
     PersonalDataAccess,
+    ReportingPeriod,
     School,
     Student,
     StudyGroupMembership,
@@ -387,3 +389,85 @@ def can_invite_person(user, *, kind: str, school_id: int, is_active: bool = True
     if kind == "employee":
         return is_active and school_id in administered
     return kind in PERSON_KINDS and school_id in served
+
+
+# --- Lessons and the journal ---------------------------------------------------------------
+
+
+def _assignment_covers_lesson(employees) -> Exists:
+    """A current assignment of one of ``employees`` for the lesson's class or group and subject."""
+    return Exists(
+        TeachingAssignment.objects.filter(teacher__in=employees, subject=OuterRef("subject"))
+        .filter(Q(class_unit=OuterRef("class_unit")) | Q(study_group=OuterRef("study_group")))
+        .filter(starts_on__lte=OuterRef("date"))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef("date")))
+    )
+
+
+def _in_closed_period() -> Exists:
+    """The lesson's date lies in a closed reporting period of its class's grade level."""
+    return Exists(
+        ReportingPeriod.objects.filter(
+            closed_at__isnull=False,
+            school_year__school=OuterRef("school"),
+            starts_on__lte=OuterRef("date"),
+            ends_on__gte=OuterRef("date"),
+        ).filter(
+            Q(min_grade__lte=OuterRef("class_unit__grade_level"), max_grade__gte=OuterRef("class_unit__grade_level"))
+            | Q(
+                min_grade__lte=OuterRef("study_group__class_unit__grade_level"),
+                max_grade__gte=OuterRef("study_group__class_unit__grade_level"),
+            )
+        )
+    )
+
+
+def lessons_visible_to(user) -> QuerySet[Lesson]:
+    """Lessons whose journal the user may read: the teacher's own (assigned, taught or substituted),
+    every subject of the class a class teacher leads, and every lesson of a school the user serves."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Lesson.objects.none()
+    employees = _employees(user)
+    return Lesson.objects.filter(
+        Q(teacher__in=employees)
+        | Q(substitute__in=employees)
+        | _assignment_covers_lesson(employees)
+        | Q(class_unit__class_teacher__in=employees)
+        | Q(study_group__class_unit__class_teacher__in=employees)
+        | Q(school__in=schools_served_by(user))
+    )
+
+
+def lessons_editable_by(user) -> QuerySet[Lesson]:
+    """Lessons whose marks, attendance, topic and homework the user may record: the lessons of their
+    assignments and the lessons they substitute, outside closed periods, not cancelled.
+    (The administrator reads all but records nothing for teachers; they reopen periods.)"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Lesson.objects.none()
+    employees = _employees(user).filter(is_teacher=True)
+    return (
+        Lesson.objects.filter(
+            (Q(teacher__in=employees) & Q(substitute__isnull=True))
+            | Q(substitute__in=employees)
+            | (_assignment_covers_lesson(employees) & Q(substitute__isnull=True))
+        )
+        .exclude(_in_closed_period())
+        .filter(is_cancelled=False)
+    )
+
+
+def get_visible_lesson(user, public_id) -> Lesson:
+    return get_object_or_404(lessons_visible_to(user), public_id=public_id)
+
+
+def get_editable_lesson(user, public_id) -> Lesson:
+    """A lesson the user may record on: 404 when it is not theirs to see, 403 when they may read it
+    but not write (another subject of their class, a closed period, a cancelled lesson)."""
+    lesson = get_visible_lesson(user, public_id)
+    if not lessons_editable_by(user).filter(pk=lesson.pk).exists():
+        raise PermissionDenied
+    return lesson
+
+
+def can_edit_lesson(user, lesson: Lesson) -> bool:
+    return lessons_editable_by(user).filter(pk=lesson.pk).exists()

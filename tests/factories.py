@@ -212,3 +212,16 @@ def record_decision(guardian, student, decision="consent", signed_on=None, **ext
         signed_on=signed_on or timezone.localdate(),
         **extra,
     )
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Lesson
+
+    class_unit = factory.SubFactory(ClassUnitFactory)
+    study_group = None
+    school = factory.LazyAttribute(lambda o: (o.class_unit or o.study_group).school_year.school)
+    subject = factory.SubFactory(SubjectFactory, school=factory.SelfAttribute("..school"))
+    teacher = factory.SubFactory(EmployeeFactory, school=factory.SelfAttribute("..school"))
+    date = factory.LazyFunction(timezone.localdate)
+    number = 1

@@ -64,6 +64,69 @@ def _activation(**overrides):
     models.Activation.objects.create(**values)
 
 
+def _bell(**kw):
+    values = {"school_year": f.SchoolYearFactory(), "number": 1, "starts_at": "08:30", "ends_at": "09:15"}
+    values.update(kw)
+    return models.BellPeriod.objects.create(**values)
+
+
+def _timetable(**kw):
+    unit = f.ClassUnitFactory()
+    values = {
+        "school_year": unit.school_year,
+        "class_unit": unit,
+        "weekday": 1,
+        "number": 1,
+        "subject": f.SubjectFactory(school=unit.school_year.school),
+        "teacher": f.EmployeeFactory(school=unit.school_year.school),
+        "starts_on": D(2026, 9, 1),
+    }
+    values.update(kw)
+    return models.TimetableEntry.objects.create(**values)
+
+
+def _mark(lesson=None, **kw):
+    lesson = lesson or f.LessonFactory()
+    values = {
+        "school": lesson.school,
+        "lesson": lesson,
+        "student": f.StudentFactory(school=lesson.school),
+        "subject": lesson.subject,
+        "date": lesson.date,
+        "value": 5,
+        "work_type": f.WorkTypeFactory(school=lesson.school),
+        "recorded_by": f.UserFactory(),
+    }
+    values.update(kw)
+    return models.Mark.objects.create(**values)
+
+
+def _mark_twice():
+    first = _mark()
+    _mark(lesson=first.lesson, student=first.student)
+
+
+def _attendance_twice():
+    lesson, student, user = f.LessonFactory(), f.StudentFactory(), f.UserFactory()
+    for _ in range(2):
+        models.Attendance.objects.create(
+            school=lesson.school, lesson=lesson, student=student, date=lesson.date, code="н", recorded_by=user
+        )
+
+
+def _control_work_for_both():
+    lesson = f.LessonFactory()
+    models.ControlWork.objects.create(
+        school=lesson.school,
+        class_unit=lesson.class_unit,
+        study_group=f.StudyGroupFactory(),
+        subject=lesson.subject,
+        date=lesson.date,
+        topic="Дроби",
+        created_by=f.UserFactory(),
+    )
+
+
 VIOLATIONS = {
     "user_email_unique_ci": lambda: (
         f.UserFactory(username="a", email="Parent@School.test"),
@@ -115,6 +178,20 @@ VIOLATIONS = {
     ),
     "worktype_weight_range": lambda: f.WorkTypeFactory(weight=Decimal("0")),
     "activation_expires_after_creation": _activation,
+    "bellperiod_unique": lambda: [_bell(school_year=y) for y in [f.SchoolYearFactory()] * 2],
+    "bellperiod_ends_after_start": lambda: _bell(ends_at="08:00"),
+    "bellperiod_shift_valid": lambda: _bell(shift=4),
+    "bellperiod_number_range": lambda: _bell(number=13),
+    "timetableentry_class_or_group": lambda: _timetable(study_group=f.StudyGroupFactory()),
+    "timetableentry_ends_after_start": lambda: _timetable(ends_on=D(2026, 8, 1)),
+    "timetableentry_weekday_range": lambda: _timetable(weekday=7),
+    "lesson_class_or_group": lambda: f.LessonFactory(study_group=f.StudyGroupFactory()),
+    "mark_one_per_position": _mark_twice,
+    "mark_value_on_scale": lambda: _mark(value=6),
+    "mark_two_per_cell": lambda: _mark(position=3),
+    "mark_weight_positive": lambda: _mark(weight=Decimal("0")),
+    "attendance_one_per_lesson": _attendance_twice,
+    "controlwork_class_or_group": _control_work_for_both,
 }
 
 

@@ -2,21 +2,33 @@ from .accounts import Activation
 from .audit import PersonalDataAccess
 from .classes import ClassMembership, ClassUnit, StudyGroup, StudyGroupMembership
 from .curriculum import AttendanceCode, CurriculumLine, GradingSettings, Subject, TeachingAssignment, WorkType
+from .journal import Attendance, ControlWork, Homework, HomeworkFile, JournalChange, Mark, Recommendation
 from .people import Employee, Guardian, Guardianship, Student
 from .school import Holiday, ReportingPeriod, School, SchoolYear
+from .timetable import BellPeriod, Lesson, LessonChange, TimetableEntry
 
 __all__ = [
     "Activation",
+    "Attendance",
     "AttendanceCode",
+    "BellPeriod",
     "ClassMembership",
     "ClassUnit",
+    "ControlWork",
     "CurriculumLine",
     "Employee",
     "GradingSettings",
     "Guardian",
     "Guardianship",
     "Holiday",
+    "Homework",
+    "HomeworkFile",
+    "JournalChange",
+    "Lesson",
+    "LessonChange",
+    "Mark",
     "PersonalDataAccess",
+    "Recommendation",
     "ReportingPeriod",
     "School",
     "SchoolYear",
@@ -25,5 +37,6 @@ __all__ = [
     "StudyGroupMembership",
     "Subject",
     "TeachingAssignment",
+    "TimetableEntry",
     "WorkType",
 ]

@@ -25,6 +25,7 @@ class ClassUnit(PublicModel):
         related_name="led_classes",
         verbose_name=_("class teacher"),
     )
+    shift = models.PositiveSmallIntegerField(_("shift"), default=1)
 
     class Meta:
         verbose_name = _("class")
