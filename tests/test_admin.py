@@ -143,8 +143,23 @@ def _resolves_to_school(model, path: str) -> bool:
 
 
 # Not in the admin site: the append-only access log has nothing to edit; administrators read it
-# on the portal (gradebook:access-log), scoped by the same policy.
-NOT_IN_ADMIN = {models.PersonalDataAccess}
+# on the portal (gradebook:access-log), scoped by the same policy. The journal (timetable, lessons,
+# marks, attendance, homework, control works, recommendations, history) is written only through
+# its services, which keep the history and announce each change: the portal's pages edit it.
+NOT_IN_ADMIN = {
+    models.PersonalDataAccess,
+    models.BellPeriod,
+    models.TimetableEntry,
+    models.Lesson,
+    models.LessonChange,
+    models.Mark,
+    models.Attendance,
+    models.Homework,
+    models.HomeworkFile,
+    models.ControlWork,
+    models.Recommendation,
+    models.JournalChange,
+}
 
 
 def test_every_gradebook_model_is_registered():
