@@ -9,3 +9,19 @@ from django.dispatch import Signal
 # The demo school was built: apps above gradebook add their part of the demo (consents, …).
 # Arguments: school, year (SchoolYear), today (date), seed (int).
 demo_school_seeded = Signal()
+
+# The journal. Each is sent by its service inside the transaction, after the write.
+# mark_recorded: mark (Mark), previous (str value or "" when new), by (User).
+mark_recorded = Signal()
+# mark_removed: lesson, student, value (str), by.
+mark_removed = Signal()
+# attendance_recorded: entry (Attendance, or None when cleared), lesson, student, by.
+attendance_recorded = Signal()
+# homework_set: homework (Homework), by.
+homework_set = Signal()
+# lesson_changed: lesson (Lesson), change (LessonChange), by.
+lesson_changed = Signal()
+# control_work_scheduled: control_work (ControlWork), by.
+control_work_scheduled = Signal()
+# recommendation_written: recommendation (Recommendation), by.
+recommendation_written = Signal()
