@@ -175,6 +175,10 @@ CONSENT_SCAN_MAX_BYTES = env.int("CONSENT_SCAN_MAX_BYTES", default=10 * 1024 * 1
 # (the law allows 30; a margin covers a missed run of the daily task).
 CONSENT_ANONYMISE_AFTER_DAYS = env.int("CONSENT_ANONYMISE_AFTER_DAYS", default=27)
 
+# --- The journal ------------------------------------------------------------------------
+# The largest file a teacher may attach to homework, in bytes.
+JOURNAL_HOMEWORK_FILE_MAX_BYTES = env.int("JOURNAL_HOMEWORK_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+
 # --- Mail and SMS ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -27,15 +27,21 @@ from django.utils import timezone
 from .models import (
     ClassMembership,
     ClassUnit,
+    ControlWork,
     Employee,
     Guardian,
     Guardianship,
+    HomeworkFile,
+    JournalChange,
     Lesson,
     PersonalDataAccess,
+    Recommendation,
     ReportingPeriod,
     School,
     Student,
+    StudyGroup,
     StudyGroupMembership,
+    Subject,
 )
 from .models.curriculum import TeachingAssignment
 
@@ -279,6 +285,24 @@ def own_student_profiles(user) -> QuerySet[Student]:
     return Student.objects.filter(user=user)
 
 
+def lessons_of_student(student: Student) -> QuerySet[Lesson]:
+    """The lessons a student takes: those of their class and of their study groups (an individual
+    plan's too) on the days they belong to them. What a family's diary may show of the journal."""
+    on_the_day = Q(starts_on__lte=OuterRef("date")) & (Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef("date")))
+    in_class = ClassMembership.objects.filter(on_the_day, student=student, class_unit=OuterRef("class_unit"))
+    in_group = StudyGroupMembership.objects.filter(on_the_day, student=student, group=OuterRef("study_group"))
+    return Lesson.objects.filter(Exists(in_class) | Exists(in_group))
+
+
+def get_student_homework_file(student: Student, public_id) -> HomeworkFile:
+    """A homework file of one of the student's lessons (not removed), or 404: the student comes from
+    ``get_family_student``, the file must belong to their own diary."""
+    return get_object_or_404(
+        HomeworkFile.objects.filter(removed_at__isnull=True, homework__lesson__in=lessons_of_student(student)),
+        public_id=public_id,
+    )
+
+
 # --- The personal data access log ----------------------------------------------------------
 
 
@@ -471,3 +495,218 @@ def get_editable_lesson(user, public_id) -> Lesson:
 
 def can_edit_lesson(user, lesson: Lesson) -> bool:
     return lessons_editable_by(user).filter(pk=lesson.pk).exists()
+
+
+# --- The timetable and the changes to lessons ----------------------------------------------------
+
+
+def can_manage_timetable(user, school) -> bool:
+    """Whether the user edits the school's bell schedule and timetable, generates its lessons and
+    records their changes (substitution, move, cancellation, extra lesson): its administrators.
+    Staff read those pages (``schools_served_by``)."""
+    return schools_administered_by(user).filter(pk=getattr(school, "pk", school)).exists()
+
+
+def get_changeable_lesson(user, public_id) -> Lesson:
+    """A lesson whose changes the user records: 404 when it is not theirs to see, 403 when they may
+    read it but do not administer its school."""
+    lesson = get_object_or_404(
+        lessons_visible_to(user).select_related(
+            "school", "class_unit__school_year", "study_group__class_unit", "subject", "teacher", "substitute"
+        ),
+        public_id=public_id,
+    )
+    if not can_manage_timetable(user, lesson.school):
+        raise PermissionDenied
+    return lesson
+
+
+# --- The teacher's journal: journals, history, closing periods ------------------------------------
+
+
+def _signed_in(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
+def journal_assignments_of(user, on: datetime.date | None = None) -> QuerySet[TeachingAssignment]:
+    """The journals the user keeps: their current teaching assignments."""
+    if not _signed_in(user):
+        return TeachingAssignment.objects.none()
+    return _teaching_assignments_of(user, on)
+
+
+def lessons_substituted_by(user) -> QuerySet[Lesson]:
+    """Lessons the user substitutes: they record on them in another teacher's journal."""
+    if not _signed_in(user):
+        return Lesson.objects.none()
+    return Lesson.objects.filter(substitute__in=_employees(user).filter(is_teacher=True))
+
+
+def get_visible_journal(user, owner_public_id, subject_public_id) -> tuple[ClassUnit | StudyGroup, Subject]:
+    """A journal (a class or group × a subject) the user may read: one of its lessons is visible to
+    them, or they are assigned to teach it now. 404 otherwise, the same answer as for a missing one."""
+    owner = (
+        ClassUnit.objects.select_related("school_year").filter(public_id=owner_public_id).first()
+        or StudyGroup.objects.select_related("school_year", "class_unit").filter(public_id=owner_public_id).first()
+    )
+    if owner is None:
+        raise Http404
+    subject = get_object_or_404(Subject, public_id=subject_public_id, school_id=owner.school_year.school_id)
+    of_owner = Q(class_unit=owner) if isinstance(owner, ClassUnit) else Q(study_group=owner)
+    if not (
+        lessons_visible_to(user).filter(of_owner, subject=subject).exists()
+        or journal_assignments_of(user).filter(of_owner, subject=subject).exists()
+    ):
+        raise Http404
+    return owner, subject
+
+
+def get_journal_homework_file(user, public_id) -> HomeworkFile:
+    """A homework file (not removed) of a lesson whose journal the user reads, or 404."""
+    files = HomeworkFile.objects.filter(removed_at__isnull=True, homework__lesson__in=lessons_visible_to(user))
+    return get_object_or_404(files.select_related("homework__lesson"), public_id=public_id)
+
+
+def journal_history_visible_to(user) -> QuerySet[JournalChange]:
+    """The journal's history in the schools the user administers (teachers and staff do not read it)."""
+    if not _signed_in(user):
+        return JournalChange.objects.none()
+    return JournalChange.objects.filter(school__in=schools_administered_by(user))
+
+
+def can_read_journal_history(user, school_id: int) -> bool:
+    """Whether the user reads the journal's history of a school (as its administrator); no query for
+    a user who administers no school."""
+    if not _signed_in(user) or not (user.is_superuser or ADMINISTRATOR in roles_of(user)):
+        return False
+    return schools_administered_by(user).filter(pk=school_id).exists()
+
+
+def get_history_lesson(user, public_id) -> Lesson:
+    """A lesson of a school the user administers, for its history; 404 otherwise."""
+    if not _signed_in(user):
+        raise Http404
+    return get_object_or_404(Lesson.objects.filter(school__in=schools_administered_by(user)), public_id=public_id)
+
+
+def get_history_student(user, public_id, *, log_as: str | None = None) -> Student:
+    """A student of a school the user administers, for their journal history; 404 otherwise.
+    ``log_as`` logs the opening, as ``get_visible_student`` does."""
+    if not _signed_in(user):
+        raise Http404
+    students = Student.objects.filter(school__in=schools_administered_by(user)).select_related("school")
+    student = get_object_or_404(students, public_id=public_id)
+    if log_as:
+        log_personal_data_access(user, student, log_as)
+    return student
+
+
+def periods_managed_by(user) -> QuerySet[ReportingPeriod]:
+    """Reporting periods the user may close and reopen: those of the schools they administer."""
+    if not _signed_in(user):
+        return ReportingPeriod.objects.none()
+    return ReportingPeriod.objects.filter(school_year__school__in=schools_administered_by(user))
+
+
+def get_managed_period(user, public_id) -> ReportingPeriod:
+    return get_object_or_404(periods_managed_by(user), public_id=public_id)
+
+
+def can_manage_period(user, period: ReportingPeriod) -> bool:
+    return periods_managed_by(user).filter(pk=period.pk).exists()
+
+
+# --- Control works, recommendations, the school's registers of the journal --------------------
+
+
+def _teaching_assignments_of(user, on: datetime.date | None = None) -> QuerySet[TeachingAssignment]:
+    """The user's current teaching assignments (as an active teacher of any of their schools)."""
+    return TeachingAssignment.objects.current(on or _today()).filter(
+        teacher__in=_employees(user).filter(is_teacher=True)
+    )
+
+
+def control_work_assignments_for(user, on: datetime.date | None = None) -> QuerySet[TeachingAssignment]:
+    """The (class or group, subject) pairs the user may plan control works for: their own current
+    assignments, and every current assignment of a school they administer. Grade 1 writes none."""
+    on = on or _today()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return TeachingAssignment.objects.none()
+    return (
+        TeachingAssignment.objects.current(on)
+        .filter(
+            Q(pk__in=_teaching_assignments_of(user, on).values("pk"))
+            | Q(subject__school__in=schools_administered_by(user))
+        )
+        .exclude(class_unit__grade_level=1)
+        .exclude(study_group__class_unit__grade_level=1)
+    )
+
+
+def can_plan_control_work(user, *, subject, class_unit=None, study_group=None) -> bool:
+    """A teacher with a current assignment for this class or group and subject, or an administrator
+    of the school."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if schools_administered_by(user).filter(pk=subject.school_id).exists():
+        return True
+    assignments = _teaching_assignments_of(user)
+    return assignments.filter(subject=subject, class_unit=class_unit, study_group=study_group).exists()
+
+
+def control_works_editable_by(user) -> QuerySet[ControlWork]:
+    """Control works the user may change or cancel: those of their current assignments, and every one
+    of a school they administer. (Families read the period's schedule through the diary.)"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ControlWork.objects.none()
+    own = _teaching_assignments_of(user).filter(subject=OuterRef("subject"))
+    return ControlWork.objects.filter(
+        Exists(own.filter(Q(class_unit=OuterRef("class_unit")) | Q(study_group=OuterRef("study_group"))))
+        | Q(school__in=schools_administered_by(user))
+    )
+
+
+def get_editable_control_work(user, public_id) -> ControlWork:
+    return get_object_or_404(
+        control_works_editable_by(user).select_related("class_unit", "study_group", "subject"), public_id=public_id
+    )
+
+
+def reporting_periods_served_by(user) -> QuerySet[ReportingPeriod]:
+    """Reporting periods of the schools the user serves as administrator or staff."""
+    return ReportingPeriod.objects.filter(school_year__school__in=schools_served_by(user))
+
+
+def students_taught_by(user, on: datetime.date | None = None) -> QuerySet[Student]:
+    """The students the user teaches today (their classes and groups) or leads as class teacher:
+    those a teacher writes recommendations to. A subset of ``students_visible_to``."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Student.objects.none()
+    on = on or _today()
+    teachers = _employees(user).filter(is_teacher=True)
+    assignments = _teaching_assignments_of(user, on)
+    current_members = ClassMembership.objects.current(on)
+    in_class = current_members.filter(
+        class_unit__in=assignments.filter(class_unit__isnull=False).values("class_unit")
+    ).values("student")
+    in_group = (
+        StudyGroupMembership.objects.current(on)
+        .filter(group__in=assignments.filter(study_group__isnull=False).values("study_group"))
+        .values("student")
+    )
+    led = current_members.filter(class_unit__class_teacher__in=teachers).values("student")
+    return Student.objects.filter(Q(pk__in=in_class) | Q(pk__in=in_group) | Q(pk__in=led))
+
+
+def teacher_profile_of(user, school_id: int) -> Employee | None:
+    """The user's active teacher profile in a school: who signs a recommendation."""
+    return _employees(user).filter(school_id=school_id, is_teacher=True).first()
+
+
+def recommendations_written_by(user) -> QuerySet[Recommendation]:
+    return Recommendation.objects.filter(teacher__in=_employees(user))
+
+
+def subjects_taught_by(user, on: datetime.date | None = None) -> QuerySet[Subject]:
+    """The subjects of the user's current teaching assignments."""
+    return Subject.objects.filter(pk__in=_teaching_assignments_of(user, on).values("subject"))

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from .views import accounts, audit, classes, portal, school, students
+from .views import (
+    accounts,
+    audit,
+    classes,
+    control_works,
+    diary,
+    journal,
+    portal,
+    recommendations,
+    school,
+    students,
+    timeliness,
+    timetable,
+)
 
 app_name = "gradebook"
 
@@ -10,12 +23,54 @@ urlpatterns = [
     path("healthz", portal.healthz, name="healthz"),
     path("children/", students.children, name="children"),
     path("students/<uuid:public_id>/", students.student_detail, name="student-detail"),
+    path("students/<uuid:public_id>/week/", diary.week, name="diary-week"),
+    path("students/<uuid:public_id>/marks/", diary.marks, name="diary-marks"),
+    path("students/<uuid:public_id>/timetable/", diary.timetable, name="diary-timetable"),
+    path("students/<uuid:public_id>/control-works/", diary.control_works, name="diary-control-works"),
+    path("students/<uuid:public_id>/holidays/", diary.holidays, name="diary-holidays"),
+    path("students/<uuid:public_id>/recommendations/", diary.recommendations, name="diary-recommendations"),
+    path("students/<uuid:public_id>/homework/<uuid:file_public_id>/", diary.homework_file, name="homework-file"),
     path("classes/", classes.class_list, name="class-list"),
     path("classes/<uuid:public_id>/", classes.class_detail, name="class-detail"),
     path("school/", school.school_overview, name="school-overview"),
     path("school/access-log/", audit.access_log, name="access-log"),
+    path("school/bells/", timetable.bell_schedule, name="bell-schedule"),
+    path("school/timetable/", timetable.timetable_list, name="timetable-list"),
+    path("school/timetable/<uuid:public_id>/", timetable.timetable_class, name="timetable-class"),
+    path("school/timetable/<uuid:public_id>/generate/", timetable.lessons_generate, name="lessons-generate"),
+    path("school/changes/", timetable.lesson_changes, name="lesson-changes"),
+    path(
+        "school/changes/<uuid:lesson_public_id>/<str:kind>/",
+        timetable.lesson_change_create,
+        name="lesson-change-create",
+    ),
     path("activate/", accounts.activate, name="activate"),
     path("activate/<str:secret>/", accounts.activate_link, name="activate-link"),
     path("school/accounts/", accounts.account_list, name="account-list"),
     path("school/accounts/<str:kind>/<uuid:public_id>/invite/", accounts.account_invite, name="account-invite"),
+    path("journal/control-works/", control_works.control_work_list, name="control-work-list"),
+    path("journal/control-works/new/", control_works.control_work_create, name="control-work-create"),
+    path("journal/control-works/<uuid:public_id>/", control_works.control_work_edit, name="control-work-edit"),
+    path(
+        "journal/control-works/<uuid:public_id>/cancel/", control_works.control_work_cancel, name="control-work-cancel"
+    ),
+    path("school/control-works/", control_works.control_work_schedule, name="control-work-schedule"),
+    path("journal/recommendations/", recommendations.recommendation_list, name="recommendation-list"),
+    path("journal/recommendations/new/", recommendations.recommendation_create, name="recommendation-create"),
+    path("school/timeliness/", timeliness.timeliness, name="timeliness"),
+    # The teacher's journal (issue 4, points 4 and 6)
+    path("journal/", journal.journal_list, name="journal-list"),
+    path("journal/cell/<uuid:lesson_public_id>/<uuid:student_public_id>/", journal.journal_cell, name="journal-cell"),
+    path("journal/lessons/<uuid:public_id>/", journal.journal_lesson, name="journal-lesson"),
+    path("journal/files/<uuid:public_id>/", journal.journal_homework_file, name="journal-homework-file"),
+    path(
+        "journal/files/<uuid:public_id>/remove/",
+        journal.journal_homework_file_remove,
+        name="journal-homework-file-remove",
+    ),
+    path("journal/history/lessons/<uuid:public_id>/", journal.lesson_history, name="lesson-history"),
+    path("journal/history/students/<uuid:public_id>/", journal.student_history, name="student-history"),
+    path("journal/<uuid:owner_public_id>/<uuid:subject_public_id>/", journal.journal, name="journal"),
+    path("school/periods/", journal.period_list, name="period-list"),
+    path("school/periods/<uuid:public_id>/toggle/", journal.period_toggle, name="period-toggle"),
 ]

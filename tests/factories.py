@@ -225,3 +225,131 @@ class LessonFactory(factory.django.DjangoModelFactory):
     teacher = factory.SubFactory(EmployeeFactory, school=factory.SelfAttribute("..school"))
     date = factory.LazyFunction(timezone.localdate)
     number = 1
+
+
+# --- The journal: bells, timetable, lesson changes, marks, attendance, homework, control works,
+# recommendations (the family diary's tests build on them).
+
+
+def _bell_start(number: int) -> datetime.time:
+    """Lesson 1 at 8:30, 45 minutes each with 10-minute breaks (lesson 0 at 7:35)."""
+    minutes = 8 * 60 + 30 + (number - 1) * 55
+    return datetime.time(minutes // 60, minutes % 60)
+
+
+def _bell_end(number: int) -> datetime.time:
+    minutes = 8 * 60 + 30 + (number - 1) * 55 + 45
+    return datetime.time(minutes // 60, minutes % 60)
+
+
+class BellPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BellPeriod
+        django_get_or_create = ("school_year", "shift", "number")
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    shift = 1
+    number = 1
+    starts_at = factory.LazyAttribute(lambda o: _bell_start(o.number))
+    ends_at = factory.LazyAttribute(lambda o: _bell_end(o.number))
+
+
+class TimetableEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TimetableEntry
+
+    class_unit = factory.SubFactory(ClassUnitFactory)
+    study_group = None
+    school_year = factory.LazyAttribute(lambda o: (o.class_unit or o.study_group).school_year)
+    subject = factory.SubFactory(SubjectFactory, school=factory.SelfAttribute("..school_year.school"))
+    teacher = factory.SubFactory(EmployeeFactory, school=factory.SelfAttribute("..school_year.school"))
+    weekday = 1
+    number = 1
+    starts_on = factory.LazyAttribute(lambda o: o.school_year.starts_on)
+
+
+class LessonChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.LessonChange
+
+    lesson = factory.SubFactory(LessonFactory)
+    school = factory.LazyAttribute(lambda o: o.lesson.school)
+    kind = models.LessonChange.Kind.SUBSTITUTION
+    reason = "Курсы повышения квалификации"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class MarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Mark
+
+    lesson = factory.SubFactory(LessonFactory)
+    school = factory.LazyAttribute(lambda o: o.lesson.school)
+    student = factory.SubFactory(StudentFactory, school=factory.SelfAttribute("..school"))
+    subject = factory.LazyAttribute(lambda o: o.lesson.subject)
+    date = factory.LazyAttribute(lambda o: o.lesson.date)
+    value = 5
+    work_type = factory.SubFactory(WorkTypeFactory, school=factory.SelfAttribute("..school"))
+    weight = factory.LazyAttribute(lambda o: o.work_type.weight)
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Attendance
+
+    lesson = factory.SubFactory(LessonFactory)
+    school = factory.LazyAttribute(lambda o: o.lesson.school)
+    student = factory.SubFactory(StudentFactory, school=factory.SelfAttribute("..school"))
+    date = factory.LazyAttribute(lambda o: o.lesson.date)
+    code = "н"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class HomeworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Homework
+
+    lesson = factory.SubFactory(LessonFactory)
+    school = factory.LazyAttribute(lambda o: o.lesson.school)
+    text = "§ 12, упражнения 3–5"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class HomeworkFileFactory(factory.django.DjangoModelFactory):
+    """A small PDF written to the storage (point MEDIA_ROOT at a temporary directory in the test)."""
+
+    class Meta:
+        model = models.HomeworkFile
+
+    homework = factory.SubFactory(HomeworkFactory)
+    name = "задание.pdf"
+    file = factory.django.FileField(filename="task.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    size = 15
+
+
+class ControlWorkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ControlWork
+
+    class_unit = factory.SubFactory(ClassUnitFactory)
+    study_group = None
+    school = factory.LazyAttribute(lambda o: (o.class_unit or o.study_group).school_year.school)
+    subject = factory.SubFactory(SubjectFactory, school=factory.SelfAttribute("..school"))
+    lesson = None
+    date = factory.LazyFunction(timezone.localdate)
+    number = 2
+    topic = "Обыкновенные дроби"
+    kind = models.ControlWork.Kind.TEST
+    created_by = factory.SubFactory(UserFactory)
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Recommendation
+
+    student = factory.SubFactory(StudentFactory)
+    school = factory.LazyAttribute(lambda o: o.student.school)
+    teacher = factory.SubFactory(EmployeeFactory, school=factory.SelfAttribute("..school"))
+    subject = None
+    text = "Повторить таблицу умножения на 7 и 8."

@@ -47,6 +47,54 @@ def _scanned_record(world):
     return record_decision(world.parent, world.student, scan=SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n"))
 
 
+def _homework_file(world):
+    """A file of the homework given at a maths lesson of 5А today (written under the test's MEDIA_ROOT)."""
+    from .factories import HomeworkFileFactory, LessonFactory
+
+    lesson = LessonFactory(
+        class_unit=world.class_5a, subject=world.teacher.assignments.get().subject, teacher=world.teacher
+    )
+    return HomeworkFileFactory(homework__lesson=lesson)
+
+
+# The family diary: the pattern of the child's page (family, teachers of the class, the school's staff).
+DIARY_ROLES = {"parent": OK, "student": OK, "teacher": OK, "class_teacher": OK, "admin": OK, "staff": OK}
+
+
+def _maths_lesson(world):
+    """A maths lesson of 5А today, from the world's teaching assignment."""
+    from .factories import LessonFactory
+
+    subject = world.teacher.assignments.get().subject
+    return LessonFactory(class_unit=world.class_5a, subject=subject, teacher=world.teacher)
+
+
+# The teacher's journal: families have no route into it; the lesson's teacher, the class teacher,
+# the school's administrator and staff read it (another teacher and another school: 404).
+JOURNAL_FAMILIES = ("parent", "other_parent", "student", "other_student")
+JOURNAL_READERS = {
+    **dict.fromkeys(JOURNAL_FAMILIES, FORBIDDEN),
+    **dict.fromkeys(("teacher", "class_teacher", "admin", "staff"), OK),
+}
+
+
+def _reporting_period(world):
+    from .factories import ReportingPeriodFactory
+
+    return ReportingPeriodFactory(school_year=world.year)
+
+
+CONTROL_WORK_PLANNERS = ("teacher", "other_teacher", "class_teacher", "admin", "other_school_admin")
+RECOMMENDATION_WRITERS = ("teacher", "other_teacher", "class_teacher")
+
+
+def _control_work(world):
+    """A control work of 5А in the world's teacher's subject."""
+    from .factories import ControlWorkFactory
+
+    return ControlWorkFactory(class_unit=world.class_5a, subject=world.teacher.assignments.get().subject)
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Rows that upload a file (a consent scan) write it under the test's own directory."""
@@ -63,6 +111,22 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"public_id": w.student.public_id},
         roles={"parent": OK, "student": OK, "teacher": OK, "class_teacher": OK, "admin": OK, "staff": OK},
     ),
+    **{
+        name: Row(NOT_FOUND, kwargs=lambda w: {"public_id": w.student.public_id}, roles=DIARY_ROLES)
+        for name in (
+            "gradebook:diary-week",
+            "gradebook:diary-marks",
+            "gradebook:diary-timetable",
+            "gradebook:diary-control-works",
+            "gradebook:diary-holidays",
+            "gradebook:diary-recommendations",
+        )
+    },
+    "gradebook:homework-file": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {"public_id": w.student.public_id, "file_public_id": _homework_file(w).public_id},
+        roles=DIARY_ROLES,
+    ),
     "gradebook:class-list": Row(
         OK, roles=dict.fromkeys(("parent", "other_parent", "student", "other_student"), FORBIDDEN)
     ),
@@ -76,6 +140,25 @@ MATRIX: dict[str, Row] = {
     ),
     "gradebook:school-overview": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
     "gradebook:access-log": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    # The timetable (issue 4, points 1–2): staff read, the school's administrators edit.
+    "gradebook:bell-schedule": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "gradebook:timetable-list": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "gradebook:timetable-class": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "gradebook:lessons-generate": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={"admin": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "gradebook:lesson-changes": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "gradebook:lesson-change-create": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"lesson_public_id": _maths_lesson(w).public_id, "kind": "substitution"},
+        roles={"admin": OK, "other_school_admin": NOT_FOUND},
+    ),
     "set_language": Row(REDIRECT, method="post", data={"language": "en"}, roles={"anonymous": REDIRECT}),
     "gradebook:activate": Row(OK, roles={"anonymous": OK}),
     "gradebook:activate-link": Row(OK, kwargs=lambda w: {"secret": "not-a-real-secret"}, roles={"anonymous": OK}),
@@ -139,6 +222,75 @@ MATRIX: dict[str, Row] = {
         FORBIDDEN,
         kwargs=lambda w: {"kind": "student", "public_id": w.student.public_id},
         roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    # Control works (issue 4, point 3): teachers plan for their assignments (an administrator for the
+    # school); administrators and staff read the schedule.
+    "gradebook:control-work-list": Row(FORBIDDEN, roles=dict.fromkeys(CONTROL_WORK_PLANNERS, OK)),
+    "gradebook:control-work-create": Row(FORBIDDEN, roles=dict.fromkeys(CONTROL_WORK_PLANNERS, OK)),
+    "gradebook:control-work-edit": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": _control_work(w).public_id},
+        roles={**dict.fromkeys(CONTROL_WORK_PLANNERS, NOT_FOUND), "teacher": OK, "admin": OK},
+    ),
+    "gradebook:control-work-cancel": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": _control_work(w).public_id},
+        method="post",
+        roles={**dict.fromkeys(CONTROL_WORK_PLANNERS, NOT_FOUND), "teacher": REDIRECT, "admin": REDIRECT},
+    ),
+    "gradebook:control-work-schedule": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    # Recommendations (point 5): teachers and class teachers write to their students.
+    "gradebook:recommendation-list": Row(FORBIDDEN, roles=dict.fromkeys(RECOMMENDATION_WRITERS, OK)),
+    "gradebook:recommendation-create": Row(FORBIDDEN, roles=dict.fromkeys(RECOMMENDATION_WRITERS, OK)),
+    # Timeliness of the journal (point 8): administrators and staff.
+    "gradebook:timeliness": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    # The teacher's journal (issue 4, points 4 and 6): teachers, class teachers and the school's staff
+    # read a journal; only the lesson's teacher records on it; the administrator reads the history
+    # and closes periods.
+    "gradebook:journal-list": Row(OK, roles=dict.fromkeys(JOURNAL_FAMILIES, FORBIDDEN)),
+    "gradebook:journal": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {
+            "owner_public_id": w.class_5a.public_id,
+            "subject_public_id": _maths_lesson(w).subject.public_id,
+        },
+        roles=JOURNAL_READERS,
+    ),
+    "gradebook:journal-cell": Row(
+        NOT_FOUND,
+        method="post",
+        data={"value": "н"},
+        kwargs=lambda w: {"lesson_public_id": _maths_lesson(w).public_id, "student_public_id": w.student.public_id},
+        roles={**JOURNAL_READERS, **dict.fromkeys(("class_teacher", "admin", "staff"), FORBIDDEN), "teacher": REDIRECT},
+    ),
+    "gradebook:journal-lesson": Row(
+        NOT_FOUND, kwargs=lambda w: {"public_id": _maths_lesson(w).public_id}, roles=JOURNAL_READERS
+    ),
+    "gradebook:journal-homework-file": Row(
+        NOT_FOUND, kwargs=lambda w: {"public_id": _homework_file(w).public_id}, roles=JOURNAL_READERS
+    ),
+    "gradebook:journal-homework-file-remove": Row(
+        NOT_FOUND,
+        method="post",
+        kwargs=lambda w: {"public_id": _homework_file(w).public_id},
+        roles={**JOURNAL_READERS, **dict.fromkeys(("class_teacher", "admin", "staff"), FORBIDDEN), "teacher": REDIRECT},
+    ),
+    "gradebook:lesson-history": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": _maths_lesson(w).public_id},
+        roles={"admin": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "gradebook:student-history": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        roles={"admin": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "gradebook:period-list": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "gradebook:period-toggle": Row(
+        FORBIDDEN,
+        method="post",
+        kwargs=lambda w: {"public_id": _reporting_period(w).public_id},
+        roles={"admin": REDIRECT, "other_school_admin": NOT_FOUND},
     ),
 }
 
