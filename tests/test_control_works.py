@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gradebook import signals
 from gradebook.models import ControlWork, ReportingPeriod, TimetableEntry
@@ -20,6 +20,15 @@ from . import factories as f
 CREATE = reverse("gradebook:control-work-create")
 LIST = reverse("gradebook:control-work-list")
 SCHEDULE = reverse("gradebook:control-work-schedule")
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the warnings' English source texts; tests/test_i18n.py checks the catalog."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 
 @pytest.fixture
@@ -363,7 +372,7 @@ def test_the_rules_are_a_pure_function():
         period_hours={(("class", 1), 1, 7): Decimal(40)},
     )
     assert control_work_warnings(slot(1), facts) == [
-        "More than one control work on 05.10.2026 for the same students: also work 2."
+        "More than one control work on 10/05/2026 for the same students: also work 2."
     ]
     assert len(control_work_warnings(slot(None, number=6), facts)) == 2  # the other two, and the last lesson
     assert control_work_warnings(slot(1, class_ids=frozenset({2}), class_unit_id=2), WarningFacts()) == []
