@@ -20,6 +20,7 @@ from gradebook.models import School
 
 from .build import Counts, write_calendar, write_curriculum, write_logins, write_people
 from .dates import school_calendar, school_year_start_for
+from .journal import JournalCounts, write_journal
 from .plan import MAX_STUDENTS, MIN_STUDENTS, school_plan
 
 __all__ = [
@@ -72,6 +73,7 @@ class DemoSeedResult:
     created: bool
     year_title: str = ""
     counts: Counts | None = None
+    journal: JournalCounts | None = None
 
 
 def _usernames() -> dict[str, str]:
@@ -97,7 +99,8 @@ def _usernames() -> dict[str, str]:
 def demo_school_seed(
     *, seed: int = 1, today: datetime.date | None = None, students: int | None = None
 ) -> DemoSeedResult:
-    """Build the demo school for the school year of ``today`` (in summer, the coming one).
+    """Build the demo school for the school year of ``today`` (in summer, the coming one), its
+    journal filled up to ``today`` (``journal.py``: timetable, lessons, marks, attendance, …).
 
     ``students`` scales the school for benchmarks (that many students over more classes); by
     default each class has 22–28. If the school exists already, nothing is changed.
@@ -107,7 +110,8 @@ def demo_school_seed(
     existing = School.objects.filter(name=SCHOOL_NAME).first()
     if existing is not None:
         return DemoSeedResult(school=existing, created=False)
-    calendar = school_calendar(school_year_start_for(today or timezone.localdate()))
+    today = today or timezone.localdate()
+    calendar = school_calendar(school_year_start_for(today))
     plan = school_plan(seed=seed, year_start=calendar.starts_on, students=students)
     usernames = _usernames()
     school = School.objects.create(
@@ -116,8 +120,17 @@ def demo_school_seed(
     year = write_calendar(school=school, calendar=calendar)
     subjects = write_curriculum(school=school, year=year)
     users = write_logins(DEMO_LOGINS, usernames=usernames, password_hash=make_password(DEMO_PASSWORD))
-    counts = write_people(plan=plan, school=school, year=year, subjects=subjects, users=users)
-    signals.demo_school_seeded.send(
-        sender=School, school=school, year=year, today=today or timezone.localdate(), seed=seed
+    people = write_people(plan=plan, school=school, year=year, subjects=subjects, users=users)
+    journal = write_journal(
+        plan=plan,
+        calendar=calendar,
+        today=today,
+        seed=seed,
+        school=school,
+        year=year,
+        subjects=subjects,
+        users=users,
+        people=people,
     )
-    return DemoSeedResult(school=school, created=True, year_title=calendar.title, counts=counts)
+    signals.demo_school_seeded.send(sender=School, school=school, year=year, today=today, seed=seed)
+    return DemoSeedResult(school=school, created=True, year_title=calendar.title, counts=people.counts, journal=journal)

@@ -24,6 +24,17 @@ class Counts:
     teaching_assignments: int
 
 
+@dataclass(frozen=True)
+class People:
+    """What ``write_people`` wrote, by the plan's objects: the journal hangs on them."""
+
+    counts: Counts
+    employees: list  # models.Employee, in the order of SchoolPlan.employees
+    classes: dict  # ClassKey → models.ClassUnit
+    groups: dict  # GroupKey → models.StudyGroup
+    students: dict  # id(plan.Student) → models.Student
+
+
 def _bulk(model, objects: list) -> list:
     return model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
 
@@ -128,7 +139,7 @@ def write_people(
     year: models.SchoolYear,
     subjects: dict[str, models.Subject],
     users: dict,
-) -> Counts:
+) -> People:
     starts_on = year.starts_on
     employees = _bulk(
         models.Employee,
@@ -227,10 +238,11 @@ def write_people(
             for subject, target in e.teaches
         ],
     )
-    return Counts(
+    counts = Counts(
         classes=len(classes),
         students=len(students),
         guardians=len(guardians),
         employees=len(employees),
         teaching_assignments=len(assignments),
     )
+    return People(counts=counts, employees=employees, classes=classes, groups=groups, students=student_of)
