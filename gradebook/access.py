@@ -710,3 +710,9 @@ def recommendations_written_by(user) -> QuerySet[Recommendation]:
 def subjects_taught_by(user, on: datetime.date | None = None) -> QuerySet[Subject]:
     """The subjects of the user's current teaching assignments."""
     return Subject.objects.filter(pk__in=_teaching_assignments_of(user, on).values("subject"))
+
+
+def guardian_children_visible_to(user, guardian) -> QuerySet[Student]:
+    """A guardian's current children, as far as the user may see them (the staff's contact pages)."""
+    links = Guardianship.objects.current(_today()).filter(guardian=guardian)
+    return students_visible_to(user).filter(pk__in=links.values("student")).order_by("surname", "name", "pk")

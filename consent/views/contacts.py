@@ -4,12 +4,10 @@ written applications, and paper delivery recorded from a written application."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from gradebook import access
-from gradebook.models import Guardian, Guardianship
 
 from ..forms_contacts import PaperPreferenceForm, WrittenContactForm, add_service_errors
 from ..models import ContactPoint, DeliveryPreference
@@ -19,17 +17,11 @@ from ..services import preferences
 STAFF_ROLES = (access.ADMINISTRATOR, access.STAFF)
 
 
-def _children(user, guardian: Guardian):
-    """The guardian's current children, as far as the user may see them."""
-    links = Guardianship.objects.current(timezone.localdate()).filter(guardian=guardian)
-    return access.students_visible_to(user).filter(pk__in=links.values("student")).order_by("surname", "name", "pk")
-
-
 @access.require_role(*STAFF_ROLES)
 def contact_list(request, public_id):
     guardian = access.get_served_guardian(request.user, public_id)
     contacts = ContactPoint.objects.filter(guardian=guardian).select_related("added_by", "removed_by")
-    children = list(_children(request.user, guardian))
+    children = list(access.guardian_children_visible_to(request.user, guardian))
     access.log_personal_data_access(request.user, children, "consent:contact-list")
     context = {
         "guardian": guardian,
@@ -87,7 +79,9 @@ def contact_remove(request, public_id, pk):
 def paper_preference(request, public_id, student_public_id):
     """Record, from the guardian's written application, that they get a weekly paper extract (or no more)."""
     guardian = access.get_served_guardian(request.user, public_id)
-    student = get_object_or_404(_children(request.user, guardian), public_id=student_public_id)
+    student = get_object_or_404(
+        access.guardian_children_visible_to(request.user, guardian), public_id=student_public_id
+    )
     access.log_personal_data_access(request.user, student, "consent:paper-preference")
     current = DeliveryPreference.objects.filter(guardian=guardian, student=student).first()
     initial = (
