@@ -125,6 +125,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consent.anonymise_withdrawn_contacts",
         "schedule": crontab(hour=3, minute=30),
     },
+    "gradebook-publish-overdue-finals": {
+        "task": "gradebook.publish_overdue_finals",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Accounts ---------------------------------------------------------------------------

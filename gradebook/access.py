@@ -716,3 +716,50 @@ def guardian_children_visible_to(user, guardian) -> QuerySet[Student]:
     """A guardian's current children, as far as the user may see them (the staff's contact pages)."""
     links = Guardianship.objects.current(_today()).filter(guardian=guardian)
     return students_visible_to(user).filter(pk__in=links.values("student")).order_by("surname", "name", "pk")
+
+
+# --- Finals, deferrals, the summary sheet and statistics -----------------------------------------
+
+
+def can_set_finals(user, *, subject, class_unit=None, study_group=None) -> bool:
+    """Who sets the finals of a journal (a class or group × a subject): its teacher with a current
+    assignment, or an administrator of the school. Exam results and year finals too."""
+    return can_plan_control_work(user, subject=subject, class_unit=class_unit, study_group=study_group)
+
+
+def deferrals_managed_by(user) -> QuerySet[Student]:
+    """Students whose finals the user may defer: those of the class they lead today, and every student
+    of a school they administer."""
+    if not _signed_in(user):
+        return Student.objects.none()
+    led = ClassMembership.objects.current(_today()).filter(
+        class_unit__class_teacher__in=_employees(user).filter(is_teacher=True)
+    )
+    return Student.objects.filter(Q(pk__in=led.values("student")) | Q(school__in=schools_administered_by(user)))
+
+
+def can_manage_deferral(user, student: Student) -> bool:
+    return deferrals_managed_by(user).filter(pk=student.pk).exists()
+
+
+def get_deferrable_student(user, public_id, *, log_as: str | None = None) -> Student:
+    student = get_object_or_404(deferrals_managed_by(user).select_related("school"), public_id=public_id)
+    if log_as:
+        log_personal_data_access(user, student, log_as)
+    return student
+
+
+def summary_classes_visible_to(user) -> QuerySet[ClassUnit]:
+    """Classes whose summary sheet (сводная ведомость) the user reads: the class they lead, and every
+    class of a school they administer or serve as staff."""
+    if not _signed_in(user):
+        return ClassUnit.objects.none()
+    return ClassUnit.objects.filter(
+        Q(class_teacher__in=_employees(user)) | Q(school_year__school__in=schools_served_by(user))
+    )
+
+
+def get_summary_class(user, public_id) -> ClassUnit:
+    return get_object_or_404(
+        summary_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
+    )

@@ -25,3 +25,7 @@ lesson_changed = Signal()
 control_work_scheduled = Signal()
 # recommendation_written: recommendation (Recommendation), by.
 recommendation_written = Signal()
+# final_published: final (FinalMark), by (User, or None when the 24-hour rule published it). Sent once
+# per publication: by the teacher's confirmation, by a change to a final families already saw, or by
+# the sweep that stamps the finals past 24 hours.
+final_published = Signal()

@@ -353,3 +353,34 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     teacher = factory.SubFactory(EmployeeFactory, school=factory.SelfAttribute("..school"))
     subject = None
     text = "Повторить таблицу умножения на 7 и 8."
+
+
+# --- Finals and deferrals.
+
+
+class FinalMarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.FinalMark
+
+    period = factory.SubFactory(ReportingPeriodFactory)
+    school_year = factory.LazyAttribute(lambda o: o.period.school_year if o.period else SchoolYearFactory())
+    school = factory.LazyAttribute(lambda o: o.school_year.school)
+    student = factory.SubFactory(StudentFactory, school=factory.SelfAttribute("..school"))
+    subject = factory.SubFactory(SubjectFactory, school=factory.SelfAttribute("..school"))
+    kind = "period"
+    value = "5"
+    recorded_by = factory.SubFactory(UserFactory)
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class DeferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Deferral
+
+    period = factory.SubFactory(ReportingPeriodFactory)
+    school = factory.LazyAttribute(lambda o: o.period.school_year.school)
+    student = factory.SubFactory(StudentFactory, school=factory.SelfAttribute("..school"))
+    subject = factory.SubFactory(SubjectFactory, school=factory.SelfAttribute("..school"))
+    reason = "Болезнь"
+    due_on = factory.LazyAttribute(lambda o: o.period.ends_on + datetime.timedelta(days=14))
+    recorded_by = factory.SubFactory(UserFactory)

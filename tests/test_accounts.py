@@ -35,7 +35,6 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-
 def invite_url(kind, person):
     return reverse("gradebook:account-invite", kwargs={"kind": kind, "public_id": person.public_id})
 

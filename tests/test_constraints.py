@@ -127,6 +127,22 @@ def _control_work_for_both():
     )
 
 
+def _final_twice():
+    final = f.FinalMarkFactory()
+    f.FinalMarkFactory(period=final.period, student=final.student, subject=final.subject)
+
+
+def _deferral_twice():
+    deferral = f.DeferralFactory()
+    f.DeferralFactory(period=deferral.period, student=deferral.student, subject=deferral.subject)
+
+
+def _extension(**overrides):
+    deferral = f.DeferralFactory()
+    values = {"old_due_on": deferral.due_on, "new_due_on": deferral.due_on, "reason": "Болезнь"}
+    deferral.extensions.create(recorded_by=deferral.recorded_by, **{**values, **overrides})
+
+
 VIOLATIONS = {
     "user_email_unique_ci": lambda: (
         f.UserFactory(username="a", email="Parent@School.test"),
@@ -192,6 +208,16 @@ VIOLATIONS = {
     "mark_weight_positive": lambda: _mark(weight=Decimal("0")),
     "attendance_one_per_lesson": _attendance_twice,
     "controlwork_class_or_group": _control_work_for_both,
+    "final_unique": _final_twice,
+    "final_period_only_for_period_kind": lambda: f.FinalMarkFactory(kind="year"),
+    "final_exam_only_for_exam_kind": lambda: f.FinalMarkFactory(period=None, kind="year", exam="oge"),
+    "final_points_only_for_exams": lambda: f.FinalMarkFactory(scale="points", value="", points=70),
+    "final_value_on_scale": lambda: f.FinalMarkFactory(value="6"),
+    "final_published_after_recorded": lambda: f.FinalMarkFactory(
+        published_at=timezone.now() - datetime.timedelta(hours=1)
+    ),
+    "deferral_one_open": _deferral_twice,
+    "deferral_extension_later": _extension,
 }
 
 

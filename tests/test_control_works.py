@@ -30,7 +30,6 @@ def english(settings):
         yield
 
 
-
 @pytest.fixture
 def monday(world):
     """A Monday five weeks into the school year."""

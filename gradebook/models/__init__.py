@@ -2,6 +2,7 @@ from .accounts import Activation
 from .audit import PersonalDataAccess
 from .classes import ClassMembership, ClassUnit, StudyGroup, StudyGroupMembership
 from .curriculum import AttendanceCode, CurriculumLine, GradingSettings, Subject, TeachingAssignment, WorkType
+from .finals import Deferral, DeferralExtension, FinalMark, FinalMarkChange
 from .journal import Attendance, ControlWork, Homework, HomeworkFile, JournalChange, Mark, Recommendation
 from .people import Employee, Guardian, Guardianship, Student
 from .school import Holiday, ReportingPeriod, School, SchoolYear
@@ -16,7 +17,11 @@ __all__ = [
     "ClassUnit",
     "ControlWork",
     "CurriculumLine",
+    "Deferral",
+    "DeferralExtension",
     "Employee",
+    "FinalMark",
+    "FinalMarkChange",
     "GradingSettings",
     "Guardian",
     "Guardianship",

@@ -31,9 +31,7 @@ def school(transactional_db):
         school=school, user=_login("teacher", "teacher@school.test"), surname="Борисова", name="Татьяна"
     )
     substitute = f.EmployeeFactory(school=school, surname="Заменова", name="Ирина", patronymic="Петровна")
-    f.EmployeeFactory(
-        school=school, user=_login("admin", "admin@school.test"), is_teacher=False, is_administrator=True
-    )
+    f.EmployeeFactory(school=school, user=_login("admin", "admin@school.test"), is_teacher=False, is_administrator=True)
     class_5a = f.ClassUnitFactory(school_year=year, grade_level=5, letter="А")
     child = f.StudentFactory(school=school, surname="Павлов", name="Даниил", patronymic="Владимирович")
     f.ClassMembershipFactory(student=child, class_unit=class_5a)
