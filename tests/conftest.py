@@ -50,6 +50,7 @@ class World:
 
     school: models.School
     year: models.SchoolYear
+    math: models.Subject
     class_5a: models.ClassUnit
     class_6b: models.ClassUnit
     student: models.Student
@@ -110,6 +111,7 @@ def world(db) -> World:
     return World(
         school=school,
         year=year,
+        math=math,
         class_5a=class_5a,
         class_6b=class_6b,
         student=student,
