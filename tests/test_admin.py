@@ -145,7 +145,8 @@ def _resolves_to_school(model, path: str) -> bool:
 # Not in the admin site: the append-only access log has nothing to edit; administrators read it
 # on the portal (gradebook:access-log), scoped by the same policy. The journal (timetable, lessons,
 # marks, attendance, homework, control works, recommendations, history) is written only through
-# its services, which keep the history and announce each change: the portal's pages edit it.
+# its services, which keep the history and announce each change: the portal's pages edit it. So are
+# finals and deferrals (the 24-hour publication and its announcement live in the services).
 NOT_IN_ADMIN = {
     models.PersonalDataAccess,
     models.BellPeriod,
@@ -159,6 +160,10 @@ NOT_IN_ADMIN = {
     models.ControlWork,
     models.Recommendation,
     models.JournalChange,
+    models.FinalMark,
+    models.FinalMarkChange,
+    models.Deferral,
+    models.DeferralExtension,
 }
 
 
