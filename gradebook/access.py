@@ -28,7 +28,9 @@ from .models import (
     ClassMembership,
     ClassUnit,
     ControlWork,
+    Deferral,
     Employee,
+    FinalMark,
     Guardian,
     Guardianship,
     HomeworkFile,
@@ -38,6 +40,7 @@ from .models import (
     Recommendation,
     ReportingPeriod,
     School,
+    SchoolYear,
     Student,
     StudyGroup,
     StudyGroupMembership,
@@ -742,6 +745,24 @@ def can_manage_deferral(user, student: Student) -> bool:
     return deferrals_managed_by(user).filter(pk=student.pk).exists()
 
 
+def deferrals_visible_to(user) -> QuerySet[Deferral]:
+    """Deferrals the user keeps and extends: those of the students whose finals they may defer."""
+    return Deferral.objects.filter(student__in=deferrals_managed_by(user))
+
+
+def get_manageable_deferral(user, public_id) -> Deferral:
+    return get_object_or_404(
+        deferrals_visible_to(user).select_related("student", "subject", "period__school_year"), public_id=public_id
+    )
+
+
+def finals_administered_by(user) -> QuerySet[FinalMark]:
+    """The finals of the schools the user administers: the publication report reads them."""
+    if not _signed_in(user):
+        return FinalMark.objects.none()
+    return FinalMark.objects.filter(school__in=schools_administered_by(user))
+
+
 def get_deferrable_student(user, public_id, *, log_as: str | None = None) -> Student:
     student = get_object_or_404(deferrals_managed_by(user).select_related("school"), public_id=public_id)
     if log_as:
@@ -762,4 +783,46 @@ def summary_classes_visible_to(user) -> QuerySet[ClassUnit]:
 def get_summary_class(user, public_id) -> ClassUnit:
     return get_object_or_404(
         summary_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
+    )
+
+
+def can_read_summary(user, class_unit: ClassUnit) -> bool:
+    """Whether the class page links to the class's summary sheet."""
+    return summary_classes_visible_to(user).filter(pk=class_unit.pk).exists()
+
+
+def statistics_years_visible_to(user) -> QuerySet[SchoolYear]:
+    """School years whose curriculum and results statistics the user reads: those of the schools they
+    administer (staff do not read them)."""
+    if not _signed_in(user):
+        return SchoolYear.objects.none()
+    return SchoolYear.objects.filter(school__in=schools_administered_by(user))
+
+
+def get_statistics_range(user, public_id) -> tuple[SchoolYear, ReportingPeriod | None]:
+    """A school year (the year's statistics) or one of its reporting periods, of a school the user
+    administers; 404 otherwise. A «year» reporting period stands for its school year."""
+    years = statistics_years_visible_to(user)
+    period = (
+        ReportingPeriod.objects.select_related("school_year__school")
+        .filter(school_year__in=years, public_id=public_id)
+        .first()
+    )
+    if period is not None:
+        return period.school_year, None if period.kind == ReportingPeriod.Kind.YEAR else period
+    return get_object_or_404(years.select_related("school"), public_id=public_id), None
+
+
+def forecast_classes_visible_to(user) -> QuerySet[ClassUnit]:
+    """Classes whose forecast (students × subjects) the user reads: the class page's circle, that is the
+    class they lead, the classes they teach (directly or through a subgroup) and every class of a school
+    they administer or serve as staff."""
+    if not _signed_in(user):
+        return ClassUnit.objects.none()
+    return classes_visible_to(user)
+
+
+def get_forecast_class(user, public_id) -> ClassUnit:
+    return get_object_or_404(
+        forecast_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
     )

@@ -88,6 +88,16 @@ CONTROL_WORK_PLANNERS = ("teacher", "other_teacher", "class_teacher", "admin", "
 RECOMMENDATION_WRITERS = ("teacher", "other_teacher", "class_teacher")
 
 
+DEFERRAL_KEEPERS = {"class_teacher": OK, "admin": OK, "other_school_admin": OK}
+
+
+def _deferral(world):
+    """An open deferral of the 5А student's maths final of the first quarter."""
+    from .factories import DeferralFactory
+
+    return DeferralFactory(student=world.student, subject=world.math, period=_reporting_period(world))
+
+
 def _control_work(world):
     """A control work of 5А in the world's teacher's subject."""
     from .factories import ControlWorkFactory
@@ -120,6 +130,8 @@ MATRIX: dict[str, Row] = {
             "gradebook:diary-control-works",
             "gradebook:diary-holidays",
             "gradebook:diary-recommendations",
+            "gradebook:diary-forecast",
+            "gradebook:diary-finals",
         )
     },
     "gradebook:homework-file": Row(
@@ -129,6 +141,15 @@ MATRIX: dict[str, Row] = {
     ),
     "gradebook:class-list": Row(
         OK, roles=dict.fromkeys(("parent", "other_parent", "student", "other_student"), FORBIDDEN)
+    ),
+    # The class's forecast (issue 5, point 4): the class page's circle.
+    "gradebook:class-forecast": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={
+            **dict.fromkeys(("parent", "other_parent", "student", "other_student"), FORBIDDEN),
+            **dict.fromkeys(("teacher", "class_teacher", "admin", "staff"), OK),
+        },
     ),
     "gradebook:class-detail": Row(
         NOT_FOUND,
@@ -292,6 +313,46 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"public_id": _reporting_period(w).public_id},
         roles={"admin": REDIRECT, "other_school_admin": NOT_FOUND},
     ),
+    # Finals (issue 5, points 2 and 3): a journal's finals are read by its readers (set by its teacher
+    # and the administrator); deferrals are kept by the class teacher and the administrator; the
+    # publication report is the administrator's.
+    "gradebook:journal-finals": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {
+            "owner_public_id": w.class_5a.public_id,
+            "subject_public_id": _maths_lesson(w).subject.public_id,
+        },
+        roles=JOURNAL_READERS,
+    ),
+    "gradebook:finals-publication": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "gradebook:deferral-list": Row(FORBIDDEN, roles=DEFERRAL_KEEPERS),
+    "gradebook:deferral-create": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        roles={**DEFERRAL_KEEPERS, "other_school_admin": NOT_FOUND},
+    ),
+    "gradebook:deferral-extend": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": _deferral(w).public_id},
+        roles={**DEFERRAL_KEEPERS, "other_school_admin": NOT_FOUND},
+    ),
+    # Statistics (issue 5, point 6): administrators only (staff and teachers 403); each administrator reads
+    # their own school's (another school's period: 404, in tests/test_statistics.py).
+    "gradebook:statistics": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "gradebook:statistics-xlsx": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    # The summary sheet (point 5): the class teacher of the class and the school's administration;
+    # other teachers and schools 404, families 403.
+    **{
+        name: Row(
+            NOT_FOUND,
+            kwargs=lambda w: {"public_id": w.class_5a.public_id},
+            roles={
+                **dict.fromkeys(JOURNAL_FAMILIES, FORBIDDEN),
+                **dict.fromkeys(("class_teacher", "admin", "staff"), OK),
+            },
+        )
+        for name in ("gradebook:summary-sheet", "gradebook:summary-sheet-xlsx")
+    },
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from kombu import pools as kombu_pools
 
 from ediary.celery import app, health
 
@@ -59,6 +60,9 @@ def _forget_connections() -> None:
         app.amqp._producer_pool = None
     app._backend_cache = None
     app._local = threading.local()
+    # kombu keeps producer pools per connection in a process-wide registry: a second worker test in
+    # the same process would otherwise get a producer bound to the pool closed above.
+    kombu_pools.reset()
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """What the teacher's journal shows: the list of journals, the grid of a period (students × lessons)
-with marks, attendance and each row's weighted average, one cell, a lesson's panel, the history.
+with marks, attendance and each row's weighted average and forecast, one cell, a lesson's panel, the
+history.
 
 Selectors take the viewer and objects the access policy has already let through; they ask the
 policy again only for which lessons the viewer sees and edits. The grid reads in a fixed number
@@ -37,6 +38,7 @@ from ..models import (
     WorkType,
 )
 from ..services.attendance import Code, attendance_codes_for
+from ..services.forecast import Forecast, forecast_get, forecasts_for
 from ..services.grading import shown, weighted_average
 from ..services.journal import lesson_students
 from ..services.marks import DEFAULT_WORK_TYPE
@@ -174,6 +176,7 @@ class Row:
     student: Student
     cells: list[Cell]
     average: Decimal | None
+    forecast: Forecast | None = None
 
     @property
     def average_shown(self) -> str:
@@ -232,9 +235,21 @@ def journal_lessons(user, owner: Owner, subject: Subject, starts_on, ends_on) ->
     )
 
 
+def _forecasts(students, subject, period, columns, today) -> dict[tuple[int, int], Forecast]:
+    """Each row's forecast for the period (``services.forecast``): from all the student's marks in the
+    subject in the period, like the final's proposal. Whether a lesson was held comes from the grid's own
+    columns, so the forecast costs two queries (the rules and the marks)."""
+    if period is None:
+        return {}
+    held = any(not column.lesson.is_cancelled and column.lesson.date <= today for column in columns)
+    pairs = {(student.pk, subject.pk) for student in students} if held else set()
+    return forecasts_for(students=students, subjects=[subject], period=period, today=today, held=pairs)
+
+
 def journal_grid(*, user, owner: Owner, subject: Subject, period_public_id=None, today: datetime.date) -> JournalGrid:
-    """Students (members on the day, within the period) × the period's lessons that the user sees.
-    About ten queries, whatever the numbers of students, lessons and marks."""
+    """Students (members on the day, within the period) × the period's lessons that the user sees, with
+    each row's weighted average and forecast. About a dozen queries, whatever the numbers of students,
+    lessons and marks."""
     period, periods = pick_period(owner, period_public_id, today)
     starts_on, ends_on = period_dates(owner, period)
     lessons = list(
@@ -268,6 +283,8 @@ def journal_grid(*, user, owner: Owner, subject: Subject, period_public_id=None,
     columns = [
         Column(lesson=lesson, can_edit=lesson.pk in editable, date_label=f"{lesson.date:%d.%m}") for lesson in lessons
     ]
+    grade = owner_grade_level(owner, today) if not isinstance(owner, ClassUnit) else owner.grade_level
+    forecasts = _forecasts(students, subject, period, columns, today) if grade != 1 else {}
     grid_rows = []
     for student in students:
         name = student.short_name
@@ -283,9 +300,9 @@ def journal_grid(*, user, owner: Owner, subject: Subject, period_public_id=None,
             for column in columns
         ]
         average = weighted_average((m.value, m.weight) for cell in cells for m in cell.marks)
-        grid_rows.append(Row(student=student, cells=cells, average=average))
+        forecast = forecasts.get((student.pk, subject.pk))
+        grid_rows.append(Row(student=student, cells=cells, average=average, forecast=forecast))
     work_types = list(WorkType.objects.filter(school_id=subject.school_id).order_by("name"))
-    grade = owner_grade_level(owner, today) if not isinstance(owner, ClassUnit) else owner.grade_level
     return JournalGrid(
         owner=owner,
         subject=subject,
@@ -320,14 +337,23 @@ def journal_cell(lesson: Lesson, student: Student, *, can_edit: bool) -> Cell:
     return Cell(lesson=lesson, student=student, marks=marks, code=entry or "", can_edit=can_edit, label=label)
 
 
-def row_average(user, lesson: Lesson, student: Student, period_public_id=None) -> str:
-    """The weighted average of the student's row in the grid the cell belongs to (shown)."""
+@dataclass(frozen=True)
+class RowFigures:
+    average: str
+    forecast: Forecast | None
+
+
+def row_figures(user, lesson: Lesson, student: Student, period_public_id=None, *, today: datetime.date) -> RowFigures:
+    """The weighted average (shown) and the forecast of the student's row in the grid the cell belongs to."""
     owner = lesson_owner(lesson)
     period, _periods = pick_period(owner, period_public_id, lesson.date)
     starts_on, ends_on = period_dates(owner, period)
     lessons = journal_lessons(user, owner, lesson.subject, starts_on, ends_on)
     pairs = Mark.objects.filter(student=student, lesson__in=lessons).values_list("value", "weight")
-    return shown(weighted_average(pairs))
+    forecast = None
+    if period is not None:
+        forecast = forecast_get(student=student, subject=lesson.subject, period=period, today=today)
+    return RowFigures(average=shown(weighted_average(pairs)), forecast=forecast)
 
 
 def codes_for_lesson(lesson: Lesson) -> list[Code]:

@@ -10,6 +10,7 @@ announces them (``final_published``), each once.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -189,6 +190,37 @@ def final_publish(*, final: FinalMark, by) -> FinalMark:
     final.save(update_fields=["published_at", "published_by", "updated_at"])
     signals.final_published.send(sender=FinalMark, final=final, by=by)
     return final
+
+
+@transaction.atomic
+def finals_record(
+    *, by, entries: list[tuple[Student, str]], subject: Subject, kind: str, publish: bool = False, **column
+) -> list[FinalMark]:
+    """Record a column of finals (a journal's period, year, exam or final mark) all or nothing.
+
+    Every row is tried; when any is refused, a ``ValidationError`` keyed by the students' public ids
+    carries each refused row's messages and nothing is saved. ``column``: ``final_record``'s school_year,
+    period, exam, scale, class_unit and study_group."""
+    finals, errors = [], {}
+    for student, value in entries:
+        try:
+            finals.append(
+                final_record(by=by, student=student, subject=subject, kind=kind, value=value, publish=publish, **column)
+            )
+        except ValidationError as failure:
+            errors[str(student.public_id)] = failure.messages
+    if errors:
+        raise ValidationError(errors)
+    return finals
+
+
+@transaction.atomic
+def finals_publish(*, finals: Iterable[FinalMark], by) -> int:
+    """The teacher's confirmation of several finals at once; returns how many it published."""
+    waiting = [final for final in finals if final.published_at is None]
+    for final in waiting:
+        final_publish(final=final, by=by)
+    return len(waiting)
 
 
 def finals_publish_overdue(*, now: datetime.datetime | None = None, batch: int = 500) -> int:

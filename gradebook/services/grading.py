@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..models.finals import NOT_ASSESSED
+from ..models.finals import FIVE_POINT_VALUES, NOT_ASSESSED
 
 TWO_PLACES = Decimal("0.01")
 # How far "what it takes" looks: more fives than this is not a useful promise.
@@ -74,6 +74,19 @@ def proposal(marks: Iterable[tuple[object, Decimal]], rules: Rules = DEFAULT_RUL
     if average is None or len(pairs) < rules.min_marks:
         return NOT_ASSESSED
     return str(mark_for(average, rules))
+
+
+def year_proposal(values: Iterable[str], rules: Rules = DEFAULT_RULES) -> str:
+    """The proposed year final from the period finals: their plain average (each period once) under the
+    school's thresholds. н/а, осв and pass/fail periods do not count; without a period mark, the periods'
+    common value ("осв", "зач") when they all agree, else н/а."""
+    values = [value for value in values if value]
+    numeric = [(int(value), Decimal(1)) for value in values if value in FIVE_POINT_VALUES]
+    if numeric:
+        return str(mark_for(weighted_average(numeric), rules))
+    if values and len(set(values)) == 1:
+        return values[0]
+    return NOT_ASSESSED
 
 
 @dataclass(frozen=True)

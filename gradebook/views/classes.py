@@ -27,5 +27,6 @@ def class_detail(request, public_id):
         "class_unit": class_unit,
         "students": students,
         "assignments": selectors.class_teachers(class_unit, today),
+        "can_read_summary": access.can_read_summary(request.user, class_unit),
     }
     return render(request, "gradebook/class_detail.html", context)

@@ -1,5 +1,5 @@
-"""The family diary, for a parent per child and for a student: the week, marks, the timetable,
-control works, holidays, recommendations, and homework files.
+"""The family diary, for a parent per child and for a student: the week, marks, the forecast, finals,
+the timetable, control works, holidays, recommendations, and homework files.
 
 Every page goes through ``access.get_family_student``: a family without a valid consent gets the
 page that explains how to give it, anyone else outside the student's circle a 404; teachers and
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from ..selectors import diary
+from ..services.forecast import PeriodProgress
 
 RECOMMENDATIONS_PER_PAGE = 20
 MIN_YEAR, MAX_YEAR = 2000, 2100  # the week's links step a week either way: keep far from date.min/max
@@ -82,11 +83,15 @@ def _periods(student, public_id):
     return today, standing, periods, period
 
 
+def _has_marks(standing) -> bool:
+    return standing.class_unit.has_marks if standing.class_unit else True
+
+
 @family_page("gradebook:diary-marks")
 def marks(request, student):
-    _, standing, periods, period = _periods(student, request.GET.get("period"))
-    lines = diary.marks_for_period(student, period) if period else []
-    has_marks = standing.class_unit.has_marks if standing.class_unit else True
+    today, standing, periods, period = _periods(student, request.GET.get("period"))
+    has_marks = _has_marks(standing)
+    lines = diary.forecasts_of_period(student, period, today) if period and has_marks else []
     return _page(
         request,
         "diary_marks.html",
@@ -97,6 +102,45 @@ def marks(request, student):
         period=period,
         lines=lines,
         has_marks=has_marks,
+    )
+
+
+@family_page("gradebook:diary-forecast")
+def forecast(request, student):
+    """Where each subject of the period is heading, the subjects at risk first."""
+    today, standing, periods, period = _periods(student, request.GET.get("period"))
+    has_marks = _has_marks(standing)
+    items = diary.risks_first(diary.forecasts_of_period(student, period, today)) if period and has_marks else []
+    return _page(
+        request,
+        "diary_forecast.html",
+        student,
+        "forecast",
+        standing.class_unit,
+        periods=periods,
+        period=period,
+        items=items,
+        progress=PeriodProgress.of(period.starts_on, period.ends_on, today) if period else None,
+        has_marks=has_marks,
+    )
+
+
+@family_page("gradebook:diary-finals")
+def finals(request, student):
+    """The finals of the current school year that the 24-hour rule has published, and open deferrals."""
+    today = _today(student)
+    standing = diary.standing_of(diary.enrolment_for(student, today), today)
+    table = None
+    if standing.school_year is not None:
+        table = diary.finals_for_year(student, standing.school_year, diary.periods_of(standing), timezone.now())
+    return _page(
+        request,
+        "diary_finals.html",
+        student,
+        "finals",
+        standing.class_unit,
+        table=table,
+        school_year=standing.school_year,
     )
 
 

@@ -109,7 +109,8 @@ def journal_cell(request, lesson_public_id, student_public_id):
     cell = selectors.journal_cell(lesson, student, can_edit=True)
     if error:
         cell.error, cell.typed = error, request.POST.get("value", "")
-    context = {"cell": cell, "oob": True, "average": selectors.row_average(request.user, lesson, student, period)}
+    figures = selectors.row_figures(request.user, lesson, student, period, today=timezone.localdate())
+    context = {"cell": cell, "oob": True, "average": figures.average, "forecast": figures.forecast}
     return render(request, f"{GRID}#cell", context, status=422 if error else 200)
 
 

@@ -20,6 +20,7 @@ from gradebook.models import School
 
 from .build import Counts, write_calendar, write_curriculum, write_logins, write_people
 from .dates import school_calendar, school_year_start_for
+from .finals import FinalsCounts, write_finals
 from .journal import JournalCounts, write_journal
 from .plan import MAX_STUDENTS, MIN_STUDENTS, school_plan
 
@@ -74,6 +75,7 @@ class DemoSeedResult:
     year_title: str = ""
     counts: Counts | None = None
     journal: JournalCounts | None = None
+    finals: FinalsCounts | None = None
 
 
 def _usernames() -> dict[str, str]:
@@ -100,7 +102,8 @@ def demo_school_seed(
     *, seed: int = 1, today: datetime.date | None = None, students: int | None = None
 ) -> DemoSeedResult:
     """Build the demo school for the school year of ``today`` (in summer, the coming one), its
-    journal filled up to ``today`` (``journal.py``: timetable, lessons, marks, attendance, …).
+    journal filled up to ``today`` (``journal.py``: timetable, lessons, marks, attendance, …) and the
+    finals of the periods over by then (``finals.py``: deferrals, exam results, a student at risk).
 
     ``students`` scales the school for benchmarks (that many students over more classes); by
     default each class has 22–28. If the school exists already, nothing is changed.
@@ -132,5 +135,15 @@ def demo_school_seed(
         users=users,
         people=people,
     )
+    finals = write_finals(
+        plan=plan, today=today, seed=seed, school=school, year=year, subjects=subjects, users=users, people=people
+    )
     signals.demo_school_seeded.send(sender=School, school=school, year=year, today=today, seed=seed)
-    return DemoSeedResult(school=school, created=True, year_title=calendar.title, counts=people.counts, journal=journal)
+    return DemoSeedResult(
+        school=school,
+        created=True,
+        year_title=calendar.title,
+        counts=people.counts,
+        journal=journal,
+        finals=finals,
+    )

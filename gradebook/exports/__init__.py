@@ -1,0 +1,1 @@
+"""Spreadsheets built from what the selectors read (the response itself: ``gradebook.xlsx``)."""
