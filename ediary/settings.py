@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ediary",
     "gradebook",
     "consent",
+    "notifications",
 ]
 
 MIDDLEWARE = [

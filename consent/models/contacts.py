@@ -22,6 +22,10 @@ class ContactQuerySet(models.QuerySet):
     def verified(self):
         return self.active().filter(verified_at__isnull=False)
 
+    def deliverable(self):
+        """Verified and not bouncing: where notifications may send."""
+        return self.verified().filter(bouncing_at__isnull=True)
+
 
 class ContactPoint(models.Model):
     class Kind(models.TextChoices):
@@ -57,6 +61,12 @@ class ContactPoint(models.Model):
         verbose_name=_("removed by"),
     )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    bouncing_at = models.DateTimeField(
+        _("bouncing since"),
+        null=True,
+        blank=True,
+        help_text=_("The mail server refused an email to this address; verifying it again clears the flag."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
