@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gradebook.context_processors.portal",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -119,6 +120,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queuing a task with Redis down fails at once instead of retrying the connection for about 6 seconds: a
+# request hands its outbox rows over after commit, and the sweep takes them when Redis is back. (The
+# worker's own reconnection follows CELERY_BROKER_CONNECTION_MAX_RETRIES, not this.)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 CELERY_TIMEZONE = "Europe/Moscow"
 # Periodic tasks, for the single beat process (times are CELERY_TIMEZONE's).
 CELERY_BEAT_SCHEDULE = {
@@ -129,6 +134,20 @@ CELERY_BEAT_SCHEDULE = {
     "gradebook-publish-overdue-finals": {
         "task": "gradebook.publish_overdue_finals",
         "schedule": crontab(minute="*/5"),
+    },
+    # Hands over the messages still waiting: a grace period or quiet hours ended, Redis was down, a worker died.
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        "schedule": crontab(),
+    },
+    # Each school's digests from its digest time (its time zone); a rerun builds only what is missing.
+    "notifications-daily-digests": {
+        "task": "notifications.send_daily_digests",
+        "schedule": crontab(minute=0),
+    },
+    "notifications-weekly-digests": {
+        "task": "notifications.send_weekly_digests",
+        "schedule": crontab(minute=0),
     },
 }
 
@@ -192,6 +211,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env.str("SMS_BACKEND", default="ediary.sms.backends.console.SmsBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
 SMS_SENDER = env.str("SMS_SENDER", default="ediary")
+# The HTTP gateway backend (ediary.sms.backends.http.SmsBackend): where to POST and its bearer token.
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# At most this many SMS a second ("30/s") or a minute ("600/m") through the gateway, for all workers together.
+SMS_RATE_LIMIT = env.str("SMS_RATE_LIMIT", default="30/s")
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "ru"

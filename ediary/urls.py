@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("gradebook.urls")),
     path("", include("consent.urls")),
+    path("", include("notifications.urls")),
 ]

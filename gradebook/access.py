@@ -826,3 +826,53 @@ def get_forecast_class(user, public_id) -> ClassUnit:
     return get_object_or_404(
         forecast_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
     )
+
+
+# --- Notifications: a family's alerts (the school's delivery log uses get_served_guardian) ----------
+
+
+def family_links_with_access_of(user, on: datetime.date | None = None) -> QuerySet[Guardianship]:
+    """The user's own (guardian, child) links that open the child's data today. A parent reads the
+    alerts about a child while, and only while, they may read the child's diary (an alert is a piece
+    of it): notifications keeps to these pairs, and nobody else reads a guardian's alerts."""
+    return Guardianship.objects.with_access(on or _today()).filter(guardian__in=guardian_profiles_of(user))
+
+
+# --- Notifications: reading confirmations (a family's week, the class teacher's overview) ----------
+
+
+def get_own_child_link(user, public_id) -> Guardianship:
+    """The user's own link to a child whose diary they may read today, by the child's public id, or 404:
+    a parent confirms the reading of their own children's weeks, nobody else's."""
+    link = (
+        family_links_with_access_of(user)
+        .filter(student__public_id=public_id)
+        .select_related("guardian", "student__school")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+    if link is None:
+        raise Http404
+    return link
+
+
+def guardian_reads_child(guardian, student, on: datetime.date | None = None) -> bool:
+    """Whether a guardian may read a child's diary on a day: a signed link from an email (no login) acts
+    for the guardian only while this holds."""
+    return Guardianship.objects.with_access(on or _today()).filter(guardian=guardian, student=student).exists()
+
+
+def reading_classes_visible_to(user) -> QuerySet[ClassUnit]:
+    """Classes whose families' reading the user follows: the class they lead, and every class of a school
+    they administer."""
+    if not _signed_in(user):
+        return ClassUnit.objects.none()
+    return ClassUnit.objects.filter(
+        Q(class_teacher__in=_employees(user)) | Q(school_year__school__in=schools_administered_by(user))
+    )
+
+
+def get_reading_class(user, public_id) -> ClassUnit:
+    return get_object_or_404(
+        reading_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
+    )

@@ -29,3 +29,7 @@ recommendation_written = Signal()
 # per publication: by the teacher's confirmation, by a change to a final families already saw, or by
 # the sweep that stamps the finals past 24 hours.
 final_published = Signal()
+# forecast_at_risk: student, subject, period (ReportingPeriod), forecast (services.forecast.Forecast). Sent by
+# mark_record after a mark is written when the student's forecast for the subject and period is at risk (a
+# 2, or н/а past half the period): on every such mark; receivers keep it once per projected value.
+forecast_at_risk = Signal()

@@ -7,4 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the receivers of gradebook's signals)
+        from . import (
+            digest_tasks,  # noqa: F401  (registers the digests' tasks: autodiscovery reads tasks.py only)
+            receivers,  # noqa: F401  (connects the receivers of gradebook's signals)
+        )

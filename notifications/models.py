@@ -122,7 +122,8 @@ class Digest(models.Model):
 
 
 class Message(OutboxItem):
-    """An email or SMS to a guardian: an alert (``notification``) or a digest (``digest``)."""
+    """An email or SMS to a guardian: an alert about a ``student`` (with its cabinet ``notification`` when the
+    family reads the cabinet) or a digest (``digest``)."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
@@ -131,6 +132,16 @@ class Message(OutboxItem):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     guardian = models.ForeignKey(
         Guardian, on_delete=models.PROTECT, related_name="messages", verbose_name=_("guardian"), db_index=False
+    )
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("student"),
+        db_index=False,
+        help_text=_("The child an alert is about (empty for a digest, which covers every child)."),
     )
     notification = models.ForeignKey(
         Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
@@ -169,7 +180,14 @@ class ReadConfirmation(models.Model):
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+")
     week_start = models.DateField(_("week from"))
     confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when confirmed from the weekly email by a parent without a login."),
+    )
 
     class Meta:
         verbose_name = _("read confirmation")

@@ -105,6 +105,39 @@ def _control_work(world):
     return ControlWorkFactory(class_unit=world.class_5a, subject=world.teacher.assignments.get().subject)
 
 
+def _parent_alert(world):
+    """An alert in the parent's cabinet about their child, shown now, pointing at the child's marks."""
+    from django.utils import timezone
+
+    from notifications.models import Kind, Notification
+
+    return Notification.objects.create(
+        school=world.school,
+        guardian=world.parent,
+        student=world.student,
+        kind=Kind.MARK,
+        dedupe_key="matrix:alert",
+        title="New mark",
+        text="5",
+        url=f"/students/{world.student.public_id}/marks/",
+        not_before=timezone.now(),
+    )
+
+
+def _unsubscribe_token(world):
+    from notifications.services.unsubscribe import unsubscribe_token
+
+    return unsubscribe_token(world.parent, world.student)
+
+
+def _read_confirm_token(world):
+    from django.utils import timezone
+
+    from notifications.services.read_confirmations import read_confirm_token
+
+    return read_confirm_token(world.parent, world.student, timezone.localdate())
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Rows that upload a file (a consent scan) write it under the test's own directory."""
@@ -353,6 +386,35 @@ MATRIX: dict[str, Row] = {
         )
         for name in ("gradebook:summary-sheet", "gradebook:summary-sheet-xlsx")
     },
+    # Notifications (issue 6, points 2, 5 and 7): a parent reads their own alerts (someone else's: 404);
+    # the school's staff read the delivery log; the unsubscribe link needs no login, only its token.
+    "notifications:notification-list": Row(FORBIDDEN, roles={"parent": OK, "other_parent": OK}),
+    "notifications:notification-open": Row(
+        FORBIDDEN, kwargs=lambda w: {"pk": _parent_alert(w).pk}, roles={"parent": REDIRECT, "other_parent": NOT_FOUND}
+    ),
+    "notifications:notification-read-all": Row(
+        FORBIDDEN, method="post", roles={"parent": REDIRECT, "other_parent": REDIRECT}
+    ),
+    "notifications:school-report": Row(FORBIDDEN, roles={"admin": OK, "staff": OK, "other_school_admin": OK}),
+    "notifications:family-log": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.parent.public_id},
+        roles={"admin": OK, "staff": OK, "other_school_admin": NOT_FOUND},
+    ),
+    "notifications:unsubscribe": Row(OK, kwargs=lambda w: {"token": _unsubscribe_token(w)}, roles={"anonymous": OK}),
+    # Reading confirmations (issue 6, point 8): a parent confirms their own child's week (someone else's
+    # child: 404); the digest's one-click link needs no login, only its token; the class teacher of the class
+    # and the school's administrators read the overview (another school: 404).
+    "notifications:week-confirm": Row(
+        FORBIDDEN, kwargs=lambda w: {"public_id": w.student.public_id}, roles={"parent": OK, "other_parent": NOT_FOUND}
+    ),
+    "notifications:read-confirm": Row(OK, kwargs=lambda w: {"token": _read_confirm_token(w)}, roles={"anonymous": OK}),
+    "notifications:reading-classes": Row(FORBIDDEN, roles={"class_teacher": OK, "admin": OK, "other_school_admin": OK}),
+    "notifications:class-reading": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={"class_teacher": OK, "admin": OK, "other_school_admin": NOT_FOUND},
+    ),
 }
 
 

@@ -226,7 +226,7 @@ def test_a_school_administrator_sees_the_gradebook_without_model_permissions(wor
     assert not world.admin.user.user_permissions.exists()
     index = admin_client_a.get(reverse("admin:index"))
     apps_shown = {app["app_label"]: app for app in index.context["app_list"]}
-    assert set(apps_shown) == {"gradebook", "consent"}  # the school's data: not the logins, not the groups
+    assert set(apps_shown) == {"gradebook", "consent", "notifications"}  # the school's data: not logins, not groups
     shown = {entry["object_name"] for entry in apps_shown["gradebook"]["models"]}
     assert shown == {model.__name__ for model in GRADEBOOK_ADMINS}
 

@@ -108,7 +108,8 @@ def test_beat_starts_with_the_project_schedule(tmp_path):
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and beat.poll() is None:
-            if any("beat: Starting..." in line for line in output):
+            # Beat logs that it starts a moment before it writes its schedule file: wait for both.
+            if any("beat: Starting..." in line for line in output) and list(tmp_path.glob("celerybeat-schedule*")):
                 break
             time.sleep(0.2)
         assert beat.poll() is None, "".join(output)

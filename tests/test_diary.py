@@ -341,7 +341,7 @@ def test_the_marks_page_reads_in_a_constant_number_of_queries(
         entry = lesson(world, diary.russian if offset % 2 else diary.maths, day(monday, offset % 30), 2 + offset % 5)
         mark(world, entry, 4, diary.answer)
         mark(world, entry, 3, diary.test, position=2)
-    with django_assert_max_num_queries(17):  # with the forecast: the grading rules and the lessons held
+    with django_assert_max_num_queries(18):  # the forecast: grading rules, lessons held; the alerts badge
         assert client.get(address).status_code == 200
     assert _queries(client, address) == few
 

@@ -107,6 +107,11 @@ class ContactPoint(models.Model):
     def is_verified(self) -> bool:
         return self.verified_at is not None
 
+    @property
+    def awaits_verification(self) -> bool:
+        """Never verified, or bouncing since: its owner confirms it (again) before anything is sent there."""
+        return self.verified_at is None or self.bouncing_at is not None
+
 
 class ContactEvent(models.Model):
     """The history of a contact: added, verified, removed, anonymised; who and when."""

@@ -22,6 +22,7 @@ import datetime
 import functools
 import logging
 import math
+import re
 import secrets
 
 import phonenumbers
@@ -349,7 +350,7 @@ def _code_send(*, phone: str, code: str, language: str | None) -> None:
 def _check_verifiable(contact: ContactPoint) -> None:
     if contact.removed_at is not None or contact.anonymised_at is not None:
         raise ValidationError(_("This contact has been removed."), code="removed")
-    if contact.verified_at is not None:
+    if not contact.awaits_verification:
         raise ValidationError(_("This contact is already confirmed."), code="verified")
 
 
@@ -372,7 +373,8 @@ def _verified(contact: ContactPoint, verification: ContactVerification, now) -> 
     verification.used_at = now
     verification.save(update_fields=["used_at", "updated_at"])
     contact.verified_at = now
-    contact.save(update_fields=["verified_at", "updated_at"])
+    contact.bouncing_at = None  # the owner proved the mailbox works again
+    contact.save(update_fields=["verified_at", "bouncing_at", "updated_at"])
     # Whoever follows the link or types the code proves the owner's mailbox or phone: the owner verifies.
     _event(contact, Action.VERIFIED, contact.guardian.user)
     return contact
@@ -394,7 +396,7 @@ def link_problem(verification: ContactVerification | None) -> str | None:
     contact = verification.contact
     if contact.removed_at is not None or contact.anonymised_at is not None:
         return _("This address has been removed from the contacts.")
-    if verification.used_at is not None or contact.verified_at is not None:
+    if verification.used_at is not None or not contact.awaits_verification:
         return _("This address is already confirmed; the link has been used.")
     if verification.expires_at <= timezone.now():
         return _("This confirmation link has expired or was replaced by a newer one. Ask for a new link.")
@@ -451,6 +453,30 @@ def _code_check(*, contact: ContactPoint, code: str) -> ContactPoint | Validatio
     if left == 0:
         return ValidationError({"code": _("Wrong code, and that was the last attempt. Ask for a new code.")})
     return ValidationError({"code": _("Wrong code. Attempts left: %(left)s.") % {"left": left}}, code="wrong_code")
+
+
+# --- Bouncing ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_flag_bouncing(*, contact_id: int | None = None, email: str = "", error: str) -> int:
+    """The mail server refused mail to this contact (or to every verified contact with this address) for
+    good: nothing more is sent there (``ContactPoint.objects.deliverable``) until its owner verifies it
+    again. Returns how many contacts were flagged now."""
+    contacts = ContactPoint.objects.verified().filter(bouncing_at__isnull=True)
+    if contact_id is not None:
+        contacts = contacts.filter(pk=contact_id)
+    elif email:
+        contacts = contacts.filter(kind=Kind.EMAIL, email__iexact=email.strip())
+    else:
+        raise ValueError("Name the contact: contact_id or email.")
+    ids = list(contacts.select_for_update().values_list("pk", flat=True))
+    now = timezone.now()
+    flagged = ContactPoint.objects.filter(pk__in=ids).update(bouncing_at=now, updated_at=now)
+    if flagged:
+        # The server's answer often repeats the address: it stays out of the log.
+        logger.warning("contacts %s flagged bouncing: %s", ids, re.sub(r"\S+@\S+", "<address>", error)[:200])
+    return flagged
 
 
 # --- Removing ------------------------------------------------------------------------------------

@@ -67,6 +67,25 @@ def preference_set(
 
 
 @transaction.atomic
+def preference_set_email(*, guardian: Guardian, student: Student, enabled: bool, by=None) -> DeliveryPreference:
+    """Email about one child on or off, the rest of the choice unchanged: the one-click unsubscribe link
+    of an email (no login: ``by`` is None then)."""
+    _check_pair(guardian, student)
+    preference = _locked_preference(guardian, student)
+    if preference.email != bool(enabled):
+        preference.email = bool(enabled)
+        preference.updated_by = by
+        preference.save()
+    logger.info(
+        "email %s for delivery preference %s by user %s",
+        "on" if enabled else "off",
+        preference.pk,
+        getattr(by, "pk", None),
+    )
+    return preference
+
+
+@transaction.atomic
 def paper_preference_record(
     *,
     guardian: Guardian,

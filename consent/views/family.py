@@ -77,7 +77,7 @@ def family_contacts(request):
 def contact_verify_code(request, pk):
     """Confirm a contact: type the SMS code (a phone), or ask for a new code or link."""
     contact = services.get_own_contact(request.user, pk)
-    if contact.is_verified:
+    if not contact.awaits_verification:
         messages.info(request, _("This contact is already confirmed."))
         return redirect("consent:family-contacts")
     form = CodeForm(request.POST if request.POST.get("action") == "verify" else None)

@@ -4,14 +4,18 @@ from ediary.sms import send_sms
 send_sms("+79161234567", "Код подтверждения: 123456")
 
 Backends: ``console`` (development default: prints), ``file`` (JSON lines in ``SMS_FILE_PATH``),
-``locmem`` (tests: ``ediary.sms.backends.locmem.outbox``). A gateway backend subclasses
-``ediary.sms.backends.base.BaseSmsBackend`` and raises when the message was not accepted.
+``locmem`` (tests: ``ediary.sms.backends.locmem.outbox``), ``http`` (a generic gateway: ``SMS_HTTP_URL``,
+``SMS_HTTP_TOKEN``). A gateway backend subclasses ``ediary.sms.backends.base.BaseSmsBackend`` and raises
+``SmsError`` (try again later) or ``PermanentSmsError`` (never) when the message was not accepted.
+Every message waits for a place under the gateway's rate limit (``SMS_RATE_LIMIT``, ``ratelimit.py``).
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from .ratelimit import sms_rate_acquire
 
 # One SMS carries 140 bytes: 160 characters of the GSM 03.38 alphabet (7 bits each) or 70 UTF-16
 # code units (UCS-2). A long message is split into parts that each lose room to the concatenation
@@ -79,7 +83,8 @@ def _number(to) -> str:
 def send_sms(to, text: str, *, sender: str | None = None) -> SmsMessage:
     """Send one SMS through the configured backend and return what was sent.
 
-    ``to`` is a phone number string or a ``PhoneNumber``. The backend raises if it could not send.
+    ``to`` is a phone number string or a ``PhoneNumber``. The backend raises if it could not send;
+    ``SmsRateLimited`` when the gateway's rate limit left no room within a couple of seconds.
     """
     number = _number(to)
     if not number:
@@ -87,5 +92,7 @@ def send_sms(to, text: str, *, sender: str | None = None) -> SmsMessage:
     if not text:
         raise ValueError("An SMS needs a text.")
     message = SmsMessage(to=number, text=text, sender=sender or settings.SMS_SENDER)
-    get_backend().send(message)
+    backend = get_backend()
+    sms_rate_acquire()
+    backend.send(message)
     return message

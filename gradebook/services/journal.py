@@ -26,9 +26,9 @@ from ..models import (
     Mark,
     ReportingPeriod,
     Student,
-    StudyGroupMembership,
     WorkType,
 )
+from ..selectors.members import students_on
 
 HISTORY_LENGTH = 500  # JournalChange.old_value / new_value
 
@@ -44,12 +44,7 @@ def require_editable(by, lesson: Lesson) -> None:
 
 def lesson_students(lesson: Lesson, on: datetime.date | None = None):
     """The students of the lesson's class or group on its date (or on ``on``)."""
-    on = on or lesson.date
-    if lesson.class_unit_id:
-        members = ClassMembership.objects.current(on).filter(class_unit_id=lesson.class_unit_id)
-    else:
-        members = StudyGroupMembership.objects.current(on).filter(group_id=lesson.study_group_id)
-    return Student.objects.filter(pk__in=members.values("student"))
+    return students_on(class_unit_id=lesson.class_unit_id, study_group_id=lesson.study_group_id, on=on or lesson.date)
 
 
 def require_member(lesson: Lesson, student: Student) -> None:

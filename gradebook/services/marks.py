@@ -6,11 +6,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import signals
-from ..models import JournalChange, Lesson, Mark, Student, WorkType
+from ..models import JournalChange, Lesson, Mark, ReportingPeriod, Student, WorkType
 from ..models.journal import MARK_VALUES
+from .attendance import lesson_school_year_id
+from .forecast import forecast_get
 from .journal import grade_level_of, history, require_editable, require_member
 
 DEFAULT_WORK_TYPE = "Ответ на уроке"
@@ -133,7 +136,32 @@ def mark_record(
         by=by,
     )
     signals.mark_recorded.send(sender=Mark, mark=mark, previous=previous, by=by)
+    _announce_forecast_risk(lesson=lesson, student=student)
     return mark
+
+
+def _announce_forecast_risk(*, lesson: Lesson, student: Student) -> None:
+    """Send ``forecast_at_risk`` when, with the new mark, the student's forecast for the lesson's subject in
+    the reporting period of its date is at risk. Nothing is computed when no app listens (five queries
+    otherwise: the period, the rules, the marks, the lessons held, the school's date)."""
+    if not signals.forecast_at_risk.has_listeners(Mark):
+        return
+    grade = grade_level_of(lesson, student)
+    periods = ReportingPeriod.objects.filter(
+        school_year_id=lesson_school_year_id(lesson), starts_on__lte=lesson.date, ends_on__gte=lesson.date
+    )
+    if grade is not None:
+        periods = periods.filter(min_grade__lte=grade, max_grade__gte=grade)
+    # A quarter, trimester or half-year rather than the year: the period whose final comes first.
+    period = min(periods, key=lambda p: (p.kind == ReportingPeriod.Kind.YEAR, p.ends_on - p.starts_on), default=None)
+    if period is None:
+        return
+    today = timezone.localdate(timezone=lesson.school.zone)
+    forecast = forecast_get(student=student, subject=lesson.subject, period=period, today=today)
+    if forecast.at_risk:
+        signals.forecast_at_risk.send(
+            sender=Mark, student=student, subject=lesson.subject, period=period, forecast=forecast
+        )
 
 
 @transaction.atomic

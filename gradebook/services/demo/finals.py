@@ -46,7 +46,7 @@ from gradebook.services.grading import proposal, year_proposal
 
 from .build import People
 from .curriculum import ENGLISH, ENGLISH_GROUPS_FROM_GRADE, MATHS, SUBJECTS
-from .journal import BATCH_SIZE, _given_timestamps
+from .journal import BATCH_SIZE, given_timestamps
 from .journal_records import GENEROUS, NO_MARKS
 from .plan import ClassKey, SchoolPlan
 
@@ -473,7 +473,7 @@ class _FinalsWriter:
             return FinalsCounts()
         deferrals = self.deferrals()
         self.exempt_from_pe()
-        with _given_timestamps(models.FinalMark, models.FinalMarkChange, models.Deferral):
+        with given_timestamps(models.FinalMark, models.FinalMarkChange, models.Deferral):
             models.Deferral.objects.bulk_create(deferrals)
             for student_id, by_subject in self.marks_by_student():
                 self.student_finals(student_id, by_subject)

@@ -49,7 +49,7 @@ class JournalCounts:
 
 
 @contextmanager
-def _given_timestamps(*model_classes):
+def given_timestamps(*model_classes):
     """Let bulk inserts keep the ``created_at``/``updated_at`` the rows carry (auto_now off meanwhile)."""
     fields = [
         f
@@ -175,7 +175,7 @@ class _Writer:
             for lesson in lessons
             if (change := lesson.change) is not None
         ]
-        with _given_timestamps(models.LessonChange):
+        with given_timestamps(models.LessonChange):
             models.LessonChange.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         return len(rows)
 
@@ -196,7 +196,7 @@ class _Writer:
             )
             for work in self.journal.control_works
         ]
-        with _given_timestamps(models.ControlWork):
+        with given_timestamps(models.ControlWork):
             models.ControlWork.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         return len(rows)
 
@@ -215,7 +215,7 @@ class _Writer:
             models.Attendance,
             models.Recommendation,
         )
-        with _given_timestamps(Homework, Mark, Attendance, Recommendation):
+        with given_timestamps(Homework, Mark, Attendance, Recommendation):
             for _, journal in class_journals(self.journal):
                 for lesson, text, at in journal.homework:
                     homework.add(
