@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gradebook",
     "consent",
     "notifications",
+    "printouts",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gradebook.context_processors.portal",
                 "notifications.context_processors.unread_notifications",
+                "notifications.context_processors.week_reading_link",
             ],
         },
     },

@@ -233,3 +233,14 @@ def test_other_teachers_and_schools_do_not_see_it(client, world):
     assert client.get(_reading_url(world)).status_code == 404
     client.force_login(world.parent.user)
     assert client.get(_reading_url(world)).status_code == 403
+
+
+def test_the_diary_week_page_offers_the_parent_the_confirmation(client, world):
+    week_page = reverse("gradebook:diary-week", kwargs={"public_id": world.student.public_id})
+    client.force_login(world.parent.user)
+    assert _week_url(world.student) in client.get(week_page).content.decode()
+    # One click: the form posts this week's Monday.
+    client.post(_week_url(world.student), {"week": MONDAY.isoformat()})
+    assert ReadConfirmation.objects.get().week_start == MONDAY
+    client.force_login(world.class_teacher.user)
+    assert _week_url(world.student) not in client.get(week_page).content.decode()
