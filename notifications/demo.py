@@ -8,6 +8,7 @@ weekly email); one in four has read nothing for weeks, for the class teacher's l
 """
 
 import datetime
+from collections import defaultdict
 
 from django.utils import timezone, translation
 
@@ -30,27 +31,34 @@ def demo_notifications_seed(*, school, today: datetime.date) -> int:
         .select_related("guardian", "student")
     )
     now = timezone.now()
+    students = {link.student_id for link in links}
+    marks, finals = defaultdict(list), defaultdict(list)
+    # Three queries for all the demo families: their children's marks and finals, newest first.
+    for mark in (
+        Mark.objects.filter(student_id__in=students, date__lte=today)
+        .select_related("lesson__subject", "work_type")
+        .order_by("-date", "-pk")
+    ):
+        if len(marks[mark.student_id]) < MARKS_PER_CHILD:
+            marks[mark.student_id].append(mark)
+    for final in (
+        FinalMark.objects.published(now)
+        .filter(student_id__in=students)
+        .select_related("subject", "period")
+        .order_by("-published_at", "subject__name")
+    ):
+        if len(finals[final.student_id]) < FINALS_PER_CHILD:
+            finals[final.student_id].append(final)
     rows = []
     with translation.override(FAMILY_LANGUAGE):
         for link in links:
-            marks = (
-                Mark.objects.filter(student=link.student, date__lte=today)
-                .select_related("lesson__subject", "work_type")
-                .order_by("-date", "-pk")[:MARKS_PER_CHILD]
-            )
-            finals = (
-                FinalMark.objects.published(now)
-                .filter(student=link.student)
-                .select_related("subject", "period")
-                .order_by("-published_at", "subject__name")[:FINALS_PER_CHILD]
-            )
             alerts = [
                 (
                     Kind.MARK,
                     alert_texts.mark(key=f"mark:{m.pk}:{m.value}", student=link.student, mark=m, previous=""),
                     m.created_at,
                 )
-                for m in marks
+                for m in marks[link.student_id]
             ] + [
                 (
                     Kind.FINAL,
@@ -59,7 +67,7 @@ def demo_notifications_seed(*, school, today: datetime.date) -> int:
                     ),
                     x.published_at,
                 )
-                for x in finals
+                for x in finals[link.student_id]
             ]
             alerts.sort(key=lambda item: item[2], reverse=True)
             for position, (kind, alert, at) in enumerate(alerts):
