@@ -89,6 +89,7 @@ TEMPLATES = [
                 "gradebook.context_processors.portal",
                 "notifications.context_processors.unread_notifications",
                 "notifications.context_processors.week_reading_link",
+                "printouts.context_processors.summary_pdf_link",
             ],
         },
     },
@@ -150,6 +151,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-weekly-digests": {
         "task": "notifications.send_weekly_digests",
         "schedule": crontab(minute=0),
+    },
+    # Each school's weekly paper extracts from its printout time (default Friday 12:00, its time zone);
+    # a rerun generates only the batches still missing.
+    "printouts-weekly-extracts": {
+        "task": "printouts.generate_weekly_extracts",
+        "schedule": crontab(minute=5),
     },
 }
 

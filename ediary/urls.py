@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("gradebook.urls")),
     path("", include("consent.urls")),
     path("", include("notifications.urls")),
+    path("", include("printouts.urls")),
 ]

@@ -876,3 +876,71 @@ def get_reading_class(user, public_id) -> ClassUnit:
     return get_object_or_404(
         reading_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
     )
+
+
+# --- The year-end archive of a class's journal (issue 7, point 5) ---------------------------------------
+
+
+def archive_classes_visible_to(user) -> QuerySet[ClassUnit]:
+    """Classes whose journal the user prints for the archive: the class they lead, and every class of a
+    school they administer (staff do not print the journal)."""
+    if not _signed_in(user):
+        return ClassUnit.objects.none()
+    return ClassUnit.objects.filter(
+        Q(class_teacher__in=_employees(user)) | Q(school_year__school__in=schools_administered_by(user))
+    )
+
+
+def get_archive_class(user, public_id) -> ClassUnit:
+    return get_object_or_404(
+        archive_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
+    )
+
+
+# --- Paper extracts (issue 7, points 2–4): the weekly batches, the register, downloads on demand ------------
+
+
+def extract_classes_visible_to(user) -> QuerySet[ClassUnit]:
+    """Classes whose weekly batches and register of paper extracts the user keeps: the class they lead, and
+    every class of a school they administer or serve as staff."""
+    if not _signed_in(user):
+        return ClassUnit.objects.none()
+    return ClassUnit.objects.filter(
+        Q(class_teacher__in=_employees(user)) | Q(school_year__school__in=schools_served_by(user))
+    )
+
+
+def get_extract_class(user, public_id) -> ClassUnit:
+    return get_object_or_404(
+        extract_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
+    )
+
+
+def extract_students_visible_to(user, on: datetime.date | None = None) -> QuerySet[Student]:
+    """Students whose extracts and register history the school side reads: those of the class the user leads
+    today, and every student of a school they administer or serve as staff."""
+    if not _signed_in(user):
+        return Student.objects.none()
+    led = ClassMembership.objects.current(on or _today()).filter(class_unit__class_teacher__in=_employees(user))
+    return Student.objects.filter(Q(pk__in=led.values("student")) | Q(school__in=schools_served_by(user)))
+
+
+def get_extract_student(user, public_id, *, log_as: str | None = None) -> Student:
+    """A student of ``extract_students_visible_to``, or 404; ``log_as`` logs the opening."""
+    student = get_object_or_404(extract_students_visible_to(user).select_related("school"), public_id=public_id)
+    if log_as:
+        log_personal_data_access(user, student, log_as)
+    return student
+
+
+def get_extract_download_student(user, public_id, *, log_as: str | None = None) -> Student:
+    """A student whose extract the user may download: one of the school side's (``extract_students_visible_to``),
+    or the user's own child whose diary they may read today. 404 for anyone else."""
+    if not _signed_in(user):
+        raise Http404
+    own_children = Guardianship.objects.with_access(_today()).filter(guardian__user=user).values("student")
+    students = Student.objects.filter(Q(pk__in=own_children) | Q(pk__in=extract_students_visible_to(user).values("pk")))
+    student = get_object_or_404(students.select_related("school"), public_id=public_id)
+    if log_as:
+        log_personal_data_access(user, student, log_as)
+    return student

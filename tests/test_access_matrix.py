@@ -5,6 +5,7 @@ roles, 404 hides an object outside the user's scope. Admin and allauth URLs asid
 fails when a URL name has no row. Later issues add their URLs here.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 import pytest
@@ -136,6 +137,32 @@ def _read_confirm_token(world):
     from notifications.services.read_confirmations import read_confirm_token
 
     return read_confirm_token(world.parent, world.student, timezone.localdate())
+
+
+def _extract_record(world):
+    """This week's batch of 5А (a tiny stored file) with the register's row of the 5А student."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from printouts.models import ExtractRecord, WeeklyBatch
+
+    today = timezone.localdate()
+    batch = WeeklyBatch(
+        school=world.school,
+        class_unit=world.class_5a,
+        week_start=today - datetime.timedelta(days=today.weekday()),
+        checksum="0" * 64,
+        pages=1,
+    )
+    batch.file.save("batch.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    return ExtractRecord.objects.create(
+        school=world.school, student=world.student, week_start=batch.week_start, batch=batch, first_page=1, page_count=1
+    )
+
+
+# Paper extracts (issue 7, points 2–4): the class teacher of the class and the school's administrators and
+# staff keep the batches and the register (other schools 404; families and subject teachers 403).
+EXTRACT_KEEPERS = {"class_teacher": OK, "admin": OK, "staff": OK, "other_school_admin": NOT_FOUND}
 
 
 @pytest.fixture(autouse=True)
@@ -384,8 +411,46 @@ MATRIX: dict[str, Row] = {
                 **dict.fromkeys(("class_teacher", "admin", "staff"), OK),
             },
         )
-        for name in ("gradebook:summary-sheet", "gradebook:summary-sheet-xlsx")
+        for name in ("gradebook:summary-sheet", "gradebook:summary-sheet-xlsx", "printouts:summary-sheet-pdf")
     },
+    # The year-end archive of a class's journal (issue 7, point 5): the class teacher and the school's
+    # administrators; staff and families 403, other teachers and schools 404.
+    "printouts:journal-archive": Row(
+        NOT_FOUND,
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={**dict.fromkeys((*JOURNAL_FAMILIES, "staff"), FORBIDDEN), "class_teacher": OK, "admin": OK},
+    ),
+    # Paper extracts (issue 7, points 2–4): batches, the register and the compliance view for the keepers;
+    # a student's extract of a week for their own parent (another parent 404) and for the keepers.
+    "printouts:batch-list": Row(FORBIDDEN, roles={**EXTRACT_KEEPERS, "other_school_admin": OK}),
+    "printouts:batch-generate": Row(
+        FORBIDDEN,
+        method="post",
+        kwargs=lambda w: {"public_id": w.class_5a.public_id},
+        roles={**dict.fromkeys(("class_teacher", "admin", "staff"), REDIRECT), "other_school_admin": NOT_FOUND},
+    ),
+    "printouts:batch-detail": Row(
+        FORBIDDEN, kwargs=lambda w: {"pk": _extract_record(w).batch_id}, roles=EXTRACT_KEEPERS
+    ),
+    "printouts:batch-pdf": Row(FORBIDDEN, kwargs=lambda w: {"pk": _extract_record(w).batch_id}, roles=EXTRACT_KEEPERS),
+    "printouts:record-update": Row(
+        FORBIDDEN,
+        method="post",
+        data={"action": "printed"},
+        kwargs=lambda w: {"pk": _extract_record(w).pk},
+        roles={**dict.fromkeys(("class_teacher", "admin", "staff"), REDIRECT), "other_school_admin": NOT_FOUND},
+    ),
+    "printouts:compliance": Row(FORBIDDEN, roles={**EXTRACT_KEEPERS, "other_school_admin": OK}),
+    "printouts:student-history": Row(
+        FORBIDDEN, kwargs=lambda w: {"public_id": w.student.public_id}, roles=EXTRACT_KEEPERS
+    ),
+    "printouts:student-extract": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.student.public_id},
+        data={"week": datetime.date.today().isoformat()},
+        roles={**EXTRACT_KEEPERS, "parent": OK, "other_parent": NOT_FOUND},
+    ),
+    "printouts:family-extracts": Row(FORBIDDEN, roles={"parent": OK, "other_parent": OK}),
     # Notifications (issue 6, points 2, 5 and 7): a parent reads their own alerts (someone else's: 404);
     # the school's staff read the delivery log; the unsubscribe link needs no login, only its token.
     "notifications:notification-list": Row(FORBIDDEN, roles={"parent": OK, "other_parent": OK}),

@@ -13,10 +13,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from ...models import (
     Attendance,
     AttendanceCode,
     BellPeriod,
+    ClassMembership,
     ClassUnit,
     ControlWork,
     Employee,
@@ -26,10 +29,12 @@ from ...models import (
     Lesson,
     LessonChange,
     Mark,
+    SchoolYear,
     Student,
+    StudyGroupMembership,
 )
 from ...models.curriculum import DEFAULT_ATTENDANCE_CODES
-from .enrolment import Enrolment, bell_times, enrolment_for, standing_of
+from .enrolment import Enrolment, Standing, bell_times, enrolment_for, standing_of
 
 DAYS_SHOWN = 6  # Monday to Saturday
 
@@ -312,3 +317,148 @@ def week_for(student: Student, day: datetime.date, *, today: datetime.date) -> W
         match = _lesson_of(by_date[work.date].entries, work)
         (match.control_works if match is not None else by_date[work.date].control_works).append(work)
     return Week(student=student, monday=monday, days=days, class_unit=standing.class_unit, today=today)
+
+
+def _enrolments(students: list[Student], first: datetime.date, last: datetime.date) -> dict[int, Enrolment]:
+    """The enrolment of each student over the dates: two queries for all of them (``enrolment_for``'s)."""
+    ids = [student.pk for student in students]
+    classes: dict[int, list[ClassMembership]] = defaultdict(list)
+    groups: dict[int, list[StudyGroupMembership]] = defaultdict(list)
+    span = Q(starts_on__lte=last) & (Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+    rows = ClassMembership.objects.filter(span, student_id__in=ids).select_related(
+        "class_unit__school_year", "class_unit__class_teacher"
+    )
+    for membership in rows.order_by("starts_on", "pk"):
+        classes[membership.student_id].append(membership)
+    for membership in StudyGroupMembership.objects.filter(span, student_id__in=ids).order_by("starts_on", "pk"):
+        groups[membership.student_id].append(membership)
+    return {
+        student.pk: Enrolment(
+            student=student,
+            first=first,
+            last=last,
+            classes=tuple(classes[student.pk]),
+            groups=tuple(groups[student.pk]),
+        )
+        for student in students
+    }
+
+
+def enrolments_for(students, first: datetime.date, last: datetime.date | None = None) -> dict[int, Enrolment]:
+    """``enrolment_for`` of many students at once: ``student id -> Enrolment`` in two queries."""
+    return _enrolments(list(students), first, last or first)
+
+
+def _standings(enrolments: dict[int, Enrolment], on: datetime.date) -> dict[int, Standing]:
+    """``standing_of`` for each enrolment; the students without a class cost one query per school."""
+    years: dict[int, SchoolYear | None] = {}
+    standings = {}
+    for student_id, enrolment in enrolments.items():
+        class_unit = enrolment.class_on(on) or enrolment.main_class
+        if class_unit is not None:
+            standings[student_id] = Standing(class_unit=class_unit, school_year=class_unit.school_year)
+            continue
+        school_id = enrolment.student.school_id
+        if school_id not in years:
+            years[school_id] = SchoolYear.objects.filter(school_id=school_id).containing(on).first()
+        standings[student_id] = Standing(class_unit=None, school_year=years[school_id])
+    return standings
+
+
+def weeks_for(students, day: datetime.date, *, today: datetime.date) -> dict[int, Week]:
+    """``week_for`` of many students at once (a class's paper extracts): ``student id -> Week`` in a fixed
+    number of queries whatever the number of students, lessons and marks. The rows of all the students'
+    classes and groups are read once and given to each student on the days they belong to them."""
+    students = list(students)
+    monday = monday_of(day)
+    saturday = monday + datetime.timedelta(days=DAYS_SHOWN - 1)
+    if not students:
+        return {}
+    enrolments = _enrolments(students, monday, saturday)
+    standings = _standings(enrolments, saturday)
+    everyone = Enrolment(
+        student=students[0],
+        first=monday,
+        last=saturday,
+        classes=tuple(m for each in enrolments.values() for m in each.classes),
+        groups=tuple(m for each in enrolments.values() for m in each.groups),
+    )
+    year_ids = {m.class_unit.school_year_id for m in everyone.classes}
+    year_ids |= {standing.school_year.pk for standing in standings.values() if standing.school_year is not None}
+
+    lessons = _lessons(everyone, monday, saturday)
+    files = _files_by_lesson(lessons)
+    moves = _moves_by_lesson(lessons)
+    ids = [student.pk for student in students]
+    marks: dict[int, list[Mark]] = defaultdict(list)
+    rows = Mark.objects.filter(student_id__in=ids, date__range=(monday, saturday)).select_related(
+        "work_type", "subject"
+    )
+    for mark in rows.order_by("date", "position", "pk"):
+        marks[mark.student_id].append(mark)
+    attendance = {
+        (entry.student_id, entry.lesson_id): entry
+        for entry in Attendance.objects.filter(student_id__in=ids, date__range=(monday, saturday))
+    }
+    attendance_names = _attendance_names(year_ids)
+    bells = bell_times(year_ids)
+    holidays = list(Holiday.objects.filter(school_year__in=year_ids, starts_on__lte=saturday, ends_on__gte=monday))
+    moved_away = _moved_away(everyone, monday, saturday)
+    works = _control_works(everyone, monday, saturday)
+
+    weeks = {}
+    for student in students:
+        enrolment, standing = enrolments[student.pk], standings[student.pk]
+
+        def class_on(date: datetime.date, enrolment=enrolment, standing=standing):
+            return enrolment.class_on(date) or standing.class_unit
+
+        def bell_for(date: datetime.date, number: int, class_on=class_on) -> BellPeriod | None:
+            class_unit = class_on(date)
+            return bells.get((class_unit.school_year_id, class_unit.shift, number)) if class_unit else None
+
+        days = []
+        for offset in range(DAYS_SHOWN):
+            date = monday + datetime.timedelta(days=offset)
+            applying = [holiday for holiday in holidays if _applies(holiday, date, class_on(date))]
+            days.append(Day(date=date, is_today=date == today, holidays=applying))
+        by_date = {each.date: each for each in days}
+        entries: dict[int, LessonEntry] = {}
+        for lesson in lessons:
+            if not enrolment.takes(lesson.date, lesson.class_unit_id, lesson.study_group_id):
+                continue
+            entry = LessonEntry(
+                lesson=lesson,
+                bell=bell_for(lesson.date, lesson.number),
+                homework=_homework(lesson),
+                files=files.get(lesson.pk, []),
+                attendance=attendance.get((student.pk, lesson.pk)),
+                moved_from=_moved_from(lesson, moves.get(lesson.pk, [])),
+            )
+            if entry.attendance is not None:
+                class_unit = class_on(lesson.date)
+                code = entry.attendance.code
+                year_id = class_unit.school_year_id if class_unit else None
+                entry.attendance_name = attendance_names.get((year_id, code)) or attendance_names.get((None, code), "")
+            entries[lesson.pk] = entry
+            by_date[lesson.date].entries.append(entry)
+        for mark in marks.get(student.pk, []):
+            if mark.lesson_id in entries:
+                entries[mark.lesson_id].marks.append(mark)
+            else:
+                by_date[mark.date].other_marks.append(mark)
+        for change in moved_away:
+            if not enrolment.takes(change.old_date, change.lesson.class_unit_id, change.lesson.study_group_id):
+                continue
+            number = change.old_number if change.old_number is not None else change.lesson.number
+            away = MovedAway(number=number, lesson=change.lesson, bell=bell_for(change.old_date, number))
+            by_date[change.old_date].entries.append(away)
+        for each in days:
+            each.entries.sort(key=lambda entry: (entry.number, entry.is_moved_away))
+        for work in works:
+            if not enrolment.takes(work.date, work.class_unit_id, work.study_group_id):
+                continue
+            match = _lesson_of(by_date[work.date].entries, work)
+            (match.control_works if match is not None else by_date[work.date].control_works).append(work)
+        weeks[student.pk] = Week(student=student, monday=monday, days=days, class_unit=standing.class_unit, today=today)
+    return weeks
