@@ -12,6 +12,7 @@ import datetime
 import logging
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -19,6 +20,7 @@ from gradebook.models import ClassUnit, School
 
 from .models import PrintoutSettings, WeeklyBatch
 from .services.batches import monday_of, paper_students_by_class, weekly_batch_generate
+from .services.progress import generation_finished
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +60,16 @@ def classes_due(now: datetime.datetime) -> list[tuple[int, datetime.date]]:
 
 
 @shared_task(name="printouts.generate_class_batch", time_limit=900, soft_time_limit=840)
-def generate_class_batch(class_id: int, week_start: str) -> int | None:
-    """Generate a class's batch of a week (ISO Monday) unless it exists; returns the batch's id."""
+def generate_class_batch(class_id: int, week_start: str, by_id: int | None = None) -> int | None:
+    """Generate a class's batch of a week (ISO Monday) unless it exists; returns the batch's id. ``by_id``: the
+    user who asked for it on the batches page (None for the weekly job)."""
     class_unit = ClassUnit.objects.get(pk=class_id)
-    batch = weekly_batch_generate(class_unit=class_unit, week_start=datetime.date.fromisoformat(week_start))
+    monday = datetime.date.fromisoformat(week_start)
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    try:
+        batch = weekly_batch_generate(class_unit=class_unit, week_start=monday, by=by)
+    finally:
+        generation_finished(class_id, monday)
     return batch.pk if batch else None
 
 

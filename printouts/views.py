@@ -15,13 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from kombu.exceptions import OperationalError
 
 from gradebook import access
 
 from . import selectors
 from .forms import HandOverForm, NotDeliveredForm, WeekForm
-from .services.batches import WeekOutsideYear, extract_pdf, monday_of, school_year_of_week, weekly_batch_generate
+from .models import WeeklyBatch
+from .services.batches import WeekOutsideYear, extract_pdf, monday_of, paper_students_of, school_year_of_week
+from .services.progress import generation_finished, generation_started
 from .services.register import extract_hand_over, extract_mark_printed, extract_not_delivered
+from .tasks import generate_class_batch
 
 KEEPERS = (access.CLASS_TEACHER, access.ADMINISTRATOR, access.STAFF)
 
@@ -38,7 +42,8 @@ def batch_list(request):
     context = {
         "week_start": week_start,
         "week_end": week_start + datetime.timedelta(days=6),
-        "class_weeks": selectors.class_weeks(request.user, week_start),
+        "class_weeks": (class_weeks := selectors.class_weeks(request.user, week_start)),
+        "refresh": any(row.generating for row in class_weeks),
         "earlier": selectors.earlier_batches(request.user, week_start),
     }
     return render(request, "printouts/batch_list.html", context)
@@ -47,17 +52,32 @@ def batch_list(request):
 @access.require_role(*KEEPERS)
 @require_POST
 def batch_generate(request, public_id):
-    """Generate this week's batch of a class now (the weekly job would do it at the school's printout time)."""
+    """Generate this week's batch of a class now (the weekly job would do it at the school's printout time).
+
+    The rendering is a worker's job: the page says the batch is being generated and refreshes itself until it
+    is there (with Celery eager, as in the demo, it is there at once)."""
     class_unit = access.get_extract_class(request.user, public_id)
+    week_start = _this_week()
     try:
-        batch = weekly_batch_generate(class_unit=class_unit, week_start=_this_week(), by=request.user)
+        school_year_of_week(class_unit.school_year.school_id, week_start)
     except WeekOutsideYear as error:
         messages.error(request, str(error))
         return redirect("printouts:batch-list")
-    if batch is None:
+    if not paper_students_of(class_unit, week_start):
         messages.info(
             request, _("No family of class %(class)s is informed on paper this week.") % {"class": class_unit}
         )
+        return redirect("printouts:batch-list")
+    generation_started(class_unit.pk, week_start)
+    try:
+        generate_class_batch.delay(class_unit.pk, week_start.isoformat(), request.user.pk)
+    except OperationalError:
+        generation_finished(class_unit.pk, week_start)
+        messages.error(request, _("The extracts cannot be generated right now: try again in a few minutes."))
+        return redirect("printouts:batch-list")
+    batch = WeeklyBatch.objects.filter(class_unit=class_unit, week_start=week_start).first()
+    if batch is None:
+        messages.info(request, _("The extracts of class %(class)s are being generated.") % {"class": class_unit})
         return redirect("printouts:batch-list")
     messages.success(request, _("The extracts of class %(class)s are ready to print.") % {"class": class_unit})
     return redirect("printouts:batch-detail", pk=batch.pk)

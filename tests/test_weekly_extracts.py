@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from printouts.documents.extract import Rendered
@@ -26,6 +27,14 @@ MSK = datetime.timezone(datetime.timedelta(hours=3))
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The tests read the English source texts (the pages and the services' messages)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -325,6 +334,46 @@ def test_generate_now_for_this_week(client, world, paper, monkeypatch):
     assert WeeklyBatch.objects.count() == 1
     other = reverse("printouts:batch-generate", kwargs={"public_id": world.class_6b.public_id})
     assert client.post(other).status_code == 404
+
+
+def test_generate_now_is_a_workers_job_and_the_page_shows_it_is_under_way(client, world, paper, monkeypatch, settings):
+    """With a real broker the click only queues the task: the list says the batch is being generated and
+    refreshes itself; once the worker is done it offers the batch."""
+    from printouts import tasks, views
+
+    settings.LANGUAGE_CODE = "en"
+    queued = []
+    monkeypatch.setattr(views.generate_class_batch, "delay", lambda *args: queued.append(args))
+    client.force_login(world.class_teacher.user)
+    url = reverse("printouts:batch-generate", kwargs={"public_id": world.class_5a.public_id})
+    assert client.post(url)["Location"] == reverse("printouts:batch-list")
+    assert queued == [(world.class_5a.pk, monday_of(f.timezone.localdate()).isoformat(), world.class_teacher.user.pk)]
+    assert not WeeklyBatch.objects.exists()
+    page = client.get(reverse("printouts:batch-list")).content.decode()
+    assert "being generated" in page and 'http-equiv="refresh"' in page
+    monkeypatch.setattr(batches, "_render", fake_render())
+    tasks.generate_class_batch(*queued[0])  # the worker
+    page = client.get(reverse("printouts:batch-list")).content.decode()
+    assert "being generated" not in page and 'http-equiv="refresh"' not in page
+    assert WeeklyBatch.objects.get().generated_by == world.class_teacher.user
+
+
+def test_generate_now_with_the_broker_down_says_so(client, world, paper, monkeypatch, settings):
+    from kombu.exceptions import OperationalError
+
+    from printouts import views
+
+    settings.LANGUAGE_CODE = "en"
+
+    def down(*args):
+        raise OperationalError("Redis is down")
+
+    monkeypatch.setattr(views.generate_class_batch, "delay", down)
+    client.force_login(world.class_teacher.user)
+    url = reverse("printouts:batch-generate", kwargs={"public_id": world.class_5a.public_id})
+    response = client.post(url, follow=True)
+    assert "cannot be generated right now" in response.content.decode()
+    assert "being generated" not in response.content.decode()
 
 
 # --- Query budgets -------------------------------------------------------------------------------------
