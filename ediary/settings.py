@@ -48,11 +48,14 @@ INSTALLED_APPS = [
     "template_partials",
     "phonenumber_field",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "ediary",
     "gradebook",
     "consent",
     "notifications",
     "printouts",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +160,11 @@ CELERY_BEAT_SCHEDULE = {
     "printouts-weekly-extracts": {
         "task": "printouts.generate_weekly_extracts",
         "schedule": crontab(minute=5),
+    },
+    # Hands over the webhooks still waiting: a retry's backoff ended, Redis was down, a worker died.
+    "exchange-sweep-webhooks": {
+        "task": "exchange.sweep_webhooks",
+        "schedule": crontab(),
     },
 }
 
@@ -283,6 +291,27 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "object-src": [NONE],
     },
+}
+
+# The exchange's API (issue 8): API keys of one school, limit/offset pages, a rate per client.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["exchange.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["exchange.api.auth.IsApiClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["exchange.api.auth.ApiClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_client": env.str("API_RATE", default="600/min")},
+    "DEFAULT_PAGINATION_CLASS": "exchange.api.pagination.SyncPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ediary API",
+    "DESCRIPTION": "What the city services portal shows families, and what it collects from them.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

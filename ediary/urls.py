@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("notifications.urls")),
     path("", include("printouts.urls")),
+    path("exchange/", include("exchange.urls_pages")),
+    path("api/v1/", include("exchange.urls")),
 ]

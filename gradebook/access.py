@@ -18,7 +18,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -944,3 +944,28 @@ def get_extract_download_student(user, public_id, *, log_as: str | None = None) 
     if log_as:
         log_personal_data_access(user, student, log_as)
     return student
+
+
+# --- Information exchange: imports and exports (issue 8) ---------------------------------------
+
+
+def get_import_school(user, public_id=None) -> School:
+    """The school an administrator imports into: the one named, or their first. 404 outside their schools."""
+    schools = schools_administered_by(user).order_by("name")
+    if public_id:
+        try:
+            return get_object_or_404(schools, public_id=public_id)
+        except ValidationError as error:  # not a UUID: the same answer as a school that is not theirs
+            raise Http404 from error
+    school = schools.first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def get_exportable_year(user, public_id) -> SchoolYear:
+    """A school year of a school the user administers, or 404."""
+    return get_object_or_404(
+        SchoolYear.objects.filter(school__in=schools_administered_by(user)).select_related("school"),
+        public_id=public_id,
+    )

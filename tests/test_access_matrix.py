@@ -480,7 +480,46 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda w: {"public_id": w.class_5a.public_id},
         roles={"class_teacher": OK, "admin": OK, "other_school_admin": NOT_FOUND},
     ),
+    # The API's documentation page and OpenAPI schema (issue 8, point 1) are public: they describe, never show,
+    # data. The API's endpoints themselves authenticate by key, not by login (tests/test_api.py).
+    "api:docs": Row(OK, roles={"anonymous": OK}),
+    "api:schema": Row(OK, roles={"anonymous": OK}),
+    # API clients (issue 8, point 1): the school's administrators only; a client of another school is a 404.
+    "exchange:client-list": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "exchange:client-calls": Row(
+        FORBIDDEN, kwargs=lambda w: {"pk": _api_client(w).pk}, roles={"admin": OK, "other_school_admin": NOT_FOUND}
+    ),
+    "exchange:client-deactivate": Row(
+        FORBIDDEN,
+        method="post",
+        kwargs=lambda w: {"pk": _api_client(w).pk},
+        roles={"admin": REDIRECT, "other_school_admin": NOT_FOUND},
+    ),
+    "exchange:client-webhook": Row(
+        FORBIDDEN,
+        method="post",
+        kwargs=lambda w: {"pk": _api_client(w).pk},
+        data={"webhook_url": "https://portal.example/hooks", "webhook_secret": "s" * 32},
+        roles={"admin": REDIRECT, "other_school_admin": NOT_FOUND},
+    ),
+    # Imports and exports (issue 8, points 4 and 5): administrators only; a year of another school is a 404.
+    "exchange:import": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "exchange:import-template-csv": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "exchange:import-template-xlsx": Row(FORBIDDEN, roles={"admin": OK, "other_school_admin": OK}),
+    "exchange:year-export": Row(
+        FORBIDDEN,
+        kwargs=lambda w: {"public_id": w.year.public_id},
+        roles={"admin": OK, "other_school_admin": NOT_FOUND},
+    ),
 }
+
+
+def _api_client(world):
+    """An API client of the world's school, issued by its administrator."""
+    from exchange.services import api_client_issue
+
+    client, _key = api_client_issue(school=world.school, name="Портал", scope="read", by=world.admin.user)
+    return client
 
 
 def project_url_names() -> set[str]:
@@ -491,7 +530,8 @@ def project_url_names() -> set[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 module = getattr(pattern.urlconf_module, "__name__", "")
-                if pattern.app_name == "admin" or module.startswith("allauth"):
+                # The API v1 endpoints answer API keys, not logins: their access is tested in tests/test_api.py.
+                if pattern.app_name == "admin" or module.startswith("allauth") or module == "exchange.api.urls":
                     continue
                 ns = pattern.namespace
                 walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)

@@ -15,6 +15,7 @@ from gradebook.models import Guardian, Guardianship, Student
 from gradebook.services.people import electronic_access_apply
 
 from ..models import ConsentDocument, ConsentRecord, Decision, Form
+from ..signals import consent_changed
 from ..validators import validate_scan
 
 OWN_CONSENT_AGE = 14
@@ -129,6 +130,7 @@ def consent_record(
         record.scan = scan
     record.save()
     electronic_access_sync(student=student)
+    consent_changed.send(sender=ConsentRecord, record=record)
     return record
 
 

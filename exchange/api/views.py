@@ -1,0 +1,406 @@
+"""The API v1 for the external service: read what families see, write what they sign electronically.
+
+Every view is scoped to the calling client's school (anything else is 404), children's data only where a
+family's consent allows the portal, and every call is logged (``ApiCall``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from consent.models import Form
+from consent.services.contacts import contact_add_electronic
+from consent.services.records import consent_record
+from gradebook.models import (
+    Attendance,
+    ClassUnit,
+    ControlWork,
+    FinalMark,
+    Guardian,
+    Guardianship,
+    Holiday,
+    Homework,
+    Lesson,
+    Mark,
+    Recommendation,
+    Student,
+    StudyGroup,
+    TimetableEntry,
+)
+
+from ..models import ApiCall, ApiClient, Deletion
+from ..selectors import portal_student_ids
+from . import serializers as s
+
+SYNC_PARAMETERS = [
+    OpenApiParameter(
+        "updated_since",
+        OpenApiTypes.DATETIME,
+        description="ISO datetime: only records changed since then; `deleted` lists what was deleted since then.",
+    ),
+]
+DATE_PARAMETERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Only records on or after this date."),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Only records on or before this date."),
+]
+
+
+class LoggedApiView:
+    """Marks the view as not needing a login session, and logs every call of a known client."""
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        view = super().as_view(*args, **kwargs)
+        view.login_required = False  # what login_not_required sets: the API authenticates by key
+        return view
+
+    @property
+    def client(self) -> ApiClient:
+        return self.request.auth
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        client = getattr(request, "_auth", None)
+        if isinstance(client, ApiClient):
+            ApiCall.objects.create(
+                client=client,
+                method=request.method[:7],
+                endpoint=request.path.replace("\x00", "")[:200],
+                status=response.status_code,
+                rows=_rows(response),
+            )
+        return response
+
+
+def _rows(response) -> int:
+    data = getattr(response, "data", None)
+    if response.status_code >= 300 or data is None:
+        return 0
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        return len(data["results"])
+    if isinstance(data, list):
+        return len(data)
+    return 1
+
+
+class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
+    """A read-only resource of the client's school, with the date and incremental-sync filters."""
+
+    resource = ""  # the name of its tombstones in Deletion
+    date_field = ""  # the field that date_from/date_to filter, if any
+    updated_field = "updated_at"
+    personal = False  # the rows belong to a student: only where the family's consent allows the portal
+    lookup_field = "public_id"
+    lookup_value_converter = "uuid"
+
+    def scoped(self, school):
+        raise NotImplementedError
+
+    @cached_property
+    def portal_students(self) -> set[int]:
+        return portal_student_ids(school=self.client.school)
+
+    def _param(self, name: str, parse):
+        raw = self.request.query_params.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            value = parse(raw)
+        except ValueError:
+            value = None
+        if value is None:
+            raise ValidationError({name: _("Enter a valid value.")})
+        return value
+
+    @cached_property
+    def updated_since(self) -> datetime.datetime | None:
+        value = self._param("updated_since", parse_datetime)
+        if value is None:
+            return None
+        try:
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value)
+            return value.astimezone(datetime.UTC)  # PostgreSQL takes offsets up to 15:59 only
+        except (OverflowError, ValueError):
+            raise ValidationError({"updated_since": _("Enter a valid value.")}) from None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads the model, no client here
+            return self.serializer_class.Meta.model.objects.none()
+        queryset = self.scoped(self.client.school)
+        if self.personal:
+            queryset = queryset.filter(**{f"{self.student_field}__in": self.portal_students})
+        if getattr(self, "action", None) == "list":
+            date_from, date_to = self._param("date_from", parse_date), self._param("date_to", parse_date)
+            if self.date_field and date_from:
+                queryset = queryset.filter(**{f"{self.date_field}__gte": date_from})
+            if self.date_field and date_to:
+                queryset = queryset.filter(**{f"{self.date_field}__lte": date_to})
+            if self.updated_since:
+                queryset = queryset.filter(**{f"{self.updated_field}__gte": self.updated_since})
+        return queryset.order_by("pk")
+
+    student_field = "student_id"
+
+    def deleted(self) -> list:
+        if not self.updated_since or not self.resource:
+            return []
+        return list(
+            Deletion.objects.filter(
+                school=self.client.school, resource=self.resource, deleted_at__gte=self.updated_since
+            )
+            .order_by("deleted_at", "pk")
+            .values_list("public_id", flat=True)
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.get_queryset()
+        self.paginator.deleted = self.deleted()
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ListRetrieveViewSet(mixins.RetrieveModelMixin, ReadViewSet):
+    pass
+
+
+def _read(tags: str, dated: bool):
+    parameters = SYNC_PARAMETERS + (DATE_PARAMETERS if dated else [])
+
+    def decorate(viewset):
+        schemas = {"list": extend_schema(tags=[tags], parameters=parameters)}
+        if hasattr(viewset, "retrieve"):
+            schemas["retrieve"] = extend_schema(tags=[tags])
+        return extend_schema_view(**schemas)(viewset)
+
+    return decorate
+
+
+@_read("people", dated=False)
+class StudentViewSet(ListRetrieveViewSet):
+    """The school's students whose families allow the portal, with their current guardians."""
+
+    serializer_class = s.StudentSerializer
+    resource = "student"
+    personal = True
+    student_field = "pk"
+
+    def scoped(self, school):
+        today = timezone.localdate()
+        return Student.objects.filter(school=school).prefetch_related(
+            Prefetch(
+                "guardianships",
+                queryset=Guardianship.objects.unrestricted(today).select_related("guardian").order_by("pk"),
+                to_attr="current_guardianships",
+            )
+        )
+
+
+@_read("classes", dated=False)
+class ClassViewSet(ListRetrieveViewSet):
+    serializer_class = s.ClassSerializer
+    resource = "class"
+
+    def scoped(self, school):
+        return ClassUnit.objects.filter(school_year__school=school).select_related("school_year")
+
+
+@_read("classes", dated=False)
+class GroupViewSet(ListRetrieveViewSet):
+    serializer_class = s.GroupSerializer
+    resource = "group"
+
+    def scoped(self, school):
+        return StudyGroup.objects.filter(school_year__school=school).select_related("class_unit")
+
+
+@_read("timetable", dated=False)
+class TimetableEntryViewSet(mixins.ListModelMixin, ReadViewSet):
+    """The weekly timetable (rows have no public id: a sync replaces them)."""
+
+    serializer_class = s.TimetableEntrySerializer
+
+    def scoped(self, school):
+        return TimetableEntry.objects.filter(school_year__school=school).select_related(
+            "class_unit", "study_group", "subject"
+        )
+
+
+@_read("timetable", dated=True)
+class LessonViewSet(ListRetrieveViewSet):
+    """Lessons by date, with their changes (substitutions, moves, cancellations)."""
+
+    serializer_class = s.LessonSerializer
+    resource = "lesson"
+    date_field = "date"
+
+    def scoped(self, school):
+        return (
+            Lesson.objects.filter(school=school)
+            .select_related("class_unit", "study_group", "subject")
+            .prefetch_related("changes")
+        )
+
+
+@_read("journal", dated=True)
+class MarkViewSet(mixins.ListModelMixin, ReadViewSet):
+    serializer_class = s.MarkSerializer
+    date_field = "date"
+    personal = True
+
+    def scoped(self, school):
+        return Mark.objects.filter(school=school).select_related("lesson", "student", "subject", "work_type")
+
+
+@_read("journal", dated=True)
+class AttendanceViewSet(mixins.ListModelMixin, ReadViewSet):
+    serializer_class = s.AttendanceSerializer
+    date_field = "date"
+    personal = True
+
+    def scoped(self, school):
+        return Attendance.objects.filter(school=school).select_related("lesson", "student")
+
+
+@_read("journal", dated=True)
+class HomeworkViewSet(ListRetrieveViewSet):
+    serializer_class = s.HomeworkSerializer
+    resource = "homework"
+    date_field = "lesson__date"
+
+    def scoped(self, school):
+        return Homework.objects.filter(school=school).select_related("lesson__subject")
+
+
+@_read("journal", dated=True)
+class ControlWorkViewSet(ListRetrieveViewSet):
+    serializer_class = s.ControlWorkSerializer
+    resource = "control_work"
+    date_field = "date"
+
+    def scoped(self, school):
+        return ControlWork.objects.filter(school=school).select_related("class_unit", "study_group", "subject")
+
+
+@_read("finals", dated=False)
+class FinalViewSet(ListRetrieveViewSet):
+    """Published finals and exam results (confirmed, or recorded 24 hours ago)."""
+
+    serializer_class = s.FinalSerializer
+    resource = "final"
+    personal = True
+
+    def scoped(self, school):
+        return (
+            FinalMark.objects.published(timezone.now())
+            .filter(school=school)
+            .select_related("student", "subject", "period")
+        )
+
+
+@_read("journal", dated=False)
+class RecommendationViewSet(ListRetrieveViewSet):
+    serializer_class = s.RecommendationSerializer
+    resource = "recommendation"
+    personal = True
+
+    def scoped(self, school):
+        return Recommendation.objects.filter(school=school).select_related("student", "subject")
+
+
+@_read("timetable", dated=True)
+class HolidayViewSet(mixins.ListModelMixin, ReadViewSet):
+    serializer_class = s.HolidaySerializer
+    date_field = "starts_on"
+
+    def scoped(self, school):
+        return Holiday.objects.filter(school_year__school=school)
+
+
+def _validation(error: DjangoValidationError) -> ValidationError:
+    if hasattr(error, "error_dict"):
+        return ValidationError({field: [str(m) for m in messages] for field, messages in error.message_dict.items()})
+    return ValidationError({"non_field_errors": [str(m) for m in error.messages]})
+
+
+class WriteViewSet(LoggedApiView, viewsets.GenericViewSet):
+    """What families sign electronically on the portal; needs a client with the write scope."""
+
+    def _student(self, public_id) -> Student:
+        return get_object_or_404(Student, school=self.client.school, public_id=public_id)
+
+    def _guardian(self, public_id) -> Guardian:
+        return get_object_or_404(Guardian, school=self.client.school, public_id=public_id)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        tags=["consent"], request=s.ConsentDecisionSerializer, responses={201: s.ConsentDecisionResultSerializer}
+    )
+)
+class ConsentDecisionViewSet(WriteViewSet):
+    serializer_class = s.ConsentDecisionSerializer
+
+    def create(self, request):
+        serializer = s.ConsentDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        student = self._student(data["student"])
+        guardian = self._guardian(data["guardian"]) if data.get("guardian") else None
+        try:
+            record = consent_record(
+                student=student,
+                guardian=guardian,
+                decision=data["decision"],
+                form=Form.ELECTRONIC,
+                signed_on=data["signed_on"],
+                signature_reference=data["signature_reference"],
+                note=_("Received through the API from %(client)s.") % {"client": self.client.name},
+            )
+        except DjangoValidationError as error:
+            raise _validation(error) from None
+        result = {
+            "id": record.public_id,
+            "student": student.public_id,
+            "guardian": guardian.public_id if guardian else None,
+            "decision": record.decision,
+            "form": record.form,
+            "signed_on": record.signed_on,
+        }
+        return Response(s.ConsentDecisionResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    create=extend_schema(tags=["consent"], request=s.ContactSerializer, responses={201: s.ContactResultSerializer})
+)
+class ContactViewSet(WriteViewSet):
+    serializer_class = s.ContactSerializer
+
+    def create(self, request):
+        serializer = s.ContactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        guardian = self._guardian(data["guardian"])
+        try:
+            contact = contact_add_electronic(
+                guardian=guardian,
+                kind=data["kind"],
+                value=data["value"],
+                signature_reference=data["signature_reference"],
+            )
+        except DjangoValidationError as error:
+            raise _validation(error) from None
+        result = {"guardian": guardian.public_id, "kind": contact.kind, "verified": contact.verified_at is not None}
+        return Response(s.ContactResultSerializer(result).data, status=status.HTTP_201_CREATED)
