@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from exchange.oneroster import oneroster_export, oneroster_import
 from gradebook import models
@@ -70,6 +71,14 @@ def _roster(school) -> dict:
             )
         ),
     }
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The tests read the English source texts of the report and the pages."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
