@@ -43,6 +43,16 @@ def _fast_isolated_settings(settings):
     celery_app.conf.task_always_eager = eager
 
 
+@pytest.fixture
+def english(settings):
+    """For tests that read the English source texts (pages and the services' messages)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @dataclass
 class World:
     """Two schools. In school A: classes 5А and 6Б, a student with a parent in each, a maths teacher

@@ -6,7 +6,6 @@ import zipfile
 
 import pytest
 from django.db import connection
-from django.utils import translation
 
 from exchange.oneroster import oneroster_export, oneroster_import
 from gradebook import models
@@ -74,11 +73,8 @@ def _roster(school) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
-    """The tests read the English source texts of the report and the pages."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+def _english(english):
+    """The tests read the English source texts."""
 
 
 @pytest.fixture

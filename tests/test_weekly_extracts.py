@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
 from pypdf import PdfReader
 
 from printouts.documents.extract import Rendered
@@ -30,11 +29,8 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
-    """The tests read the English source texts (the pages and the services' messages)."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+def _english(english):
+    """The tests read the English source texts."""
 
 
 @pytest.fixture
