@@ -59,11 +59,15 @@ class ApiCall(models.Model):
 
 
 class Deletion(models.Model):
-    """A record that was deleted, so that incremental sync (``updated_since``) reports it."""
+    """A record that was deleted (a tombstone), so that incremental sync (``updated_since``) reports it.
+
+    ``key`` names the record as the API does: ``{"id": public id}``, or for a mark ``{"lesson_id", "student_id",
+    "position"}`` and for attendance ``{"lesson_id", "student_id"}`` (those hot rows carry no UUID of their own).
+    """
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
     resource = models.CharField(_("resource"), max_length=40)
-    public_id = models.UUIDField(_("public id"))
+    key = models.JSONField(_("key"))
     deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
 
     class Meta:
@@ -72,7 +76,7 @@ class Deletion(models.Model):
         indexes = [models.Index(fields=["school", "resource", "deleted_at"], name="deletion_sync")]
 
     def __str__(self) -> str:
-        return f"{self.resource} {self.public_id}"
+        return f"{self.resource} {self.key}"
 
 
 class Webhook(OutboxItem):

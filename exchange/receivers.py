@@ -1,11 +1,12 @@
-"""exchange's answers to what gradebook and consent announce: webhook rows, in the sender's transaction."""
+"""exchange's answers to what gradebook and consent announce: webhook rows and tombstones, in the sender's
+transaction."""
 
 from django.dispatch import receiver
 
 from consent.signals import consent_changed
 from gradebook import signals
 
-from . import webhooks
+from . import tombstones, webhooks
 
 
 @receiver(signals.final_published, dispatch_uid="exchange.final_published")
@@ -33,10 +34,39 @@ def lesson_changed(sender, lesson, change, **kwargs):
 
 @receiver(consent_changed, dispatch_uid="exchange.consent_changed")
 def consent_changed_(sender, record, **kwargs):
-    """Every decision, so that the portal starts or stops showing the family (``portal`` says which)."""
+    """Every decision, so that the portal starts or stops showing the family (``portal`` says which).
+
+    When no family of the child allows the portal any more, the student is also a tombstone: a client that
+    only pulls learns to forget the child's records at its next sync."""
     webhooks.webhooks_write(
         school_id=record.school_id,
         event=webhooks.CONSENT_CHANGED,
         key=f"{record.public_id}:0",
         payload=lambda: webhooks.consent_payload(record),
     )
+    if not webhooks.portal_allowed(record.student_id):
+        tombstones.tombstones_write(
+            school_id=record.school_id, resource="student", keys=[{"id": str(record.student.public_id)}]
+        )
+
+
+@receiver(signals.records_removed, dispatch_uid="exchange.records_removed")
+def records_removed(sender, public_ids, school_id, **kwargs):
+    resource = tombstones.RESOURCES.get(sender)
+    if resource:
+        keys = [{"id": str(public_id)} for public_id in public_ids]
+        tombstones.tombstones_write(school_id=school_id, resource=resource, keys=keys)
+
+
+@receiver(signals.mark_removed, dispatch_uid="exchange.mark_removed")
+def mark_removed(sender, lesson, student, position, **kwargs):
+    """The cell's last place went: a second mark left behind is reported changed, at the first place."""
+    key = {"lesson_id": str(lesson.public_id), "student_id": str(student.public_id), "position": position}
+    tombstones.tombstones_write(school_id=lesson.school_id, resource=tombstones.MARK, keys=[key])
+
+
+@receiver(signals.attendance_recorded, dispatch_uid="exchange.attendance_recorded")
+def attendance_recorded(sender, entry, lesson, student, **kwargs):
+    if entry is None:  # cleared
+        key = {"lesson_id": str(lesson.public_id), "student_id": str(student.public_id)}
+        tombstones.tombstones_write(school_id=lesson.school_id, resource=tombstones.ATTENDANCE, keys=[key])

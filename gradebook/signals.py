@@ -13,7 +13,8 @@ demo_school_seeded = Signal()
 # The journal. Each is sent by its service inside the transaction, after the write.
 # mark_recorded: mark (Mark), previous (str value or "" when new), by (User).
 mark_recorded = Signal()
-# mark_removed: lesson, student, value (str), by.
+# mark_removed: lesson, student, value (str), by, and position: the place in the cell that no longer holds a
+# mark (the last one: a second mark left behind moves to the first place).
 mark_removed = Signal()
 # attendance_recorded: entry (Attendance, or None when cleared), lesson, student, by.
 attendance_recorded = Signal()
@@ -25,6 +26,9 @@ lesson_changed = Signal()
 control_work_scheduled = Signal()
 # recommendation_written: recommendation (Recommendation), by.
 recommendation_written = Signal()
+# records_removed: public_ids (the removed rows' UUIDs), school_id, by (User, or None). Sent with the model as
+# sender by whatever deletes rows of a model with a public id (PublicModel): services and the admin.
+records_removed = Signal()
 # final_published: final (FinalMark), by (User, or None when the 24-hour rule published it). Sent once
 # per publication: by the teacher's confirmation, by a change to a final families already saw, or by
 # the sweep that stamps the finals past 24 hours.

@@ -196,19 +196,20 @@ def test_incremental_sync_returns_changes_and_deletions_since_a_cursor(client, w
     old = f.HomeworkFactory(lesson=f.LessonFactory(class_unit=world.class_5a))
     cursor = timezone.now()
     type(old).objects.filter(pk=old.pk).update(updated_at=cursor - datetime.timedelta(hours=1))
-    long_gone = Deletion.objects.create(school=world.school, resource="homework", public_id=uuid.uuid4())
+    long_gone = Deletion.objects.create(school=world.school, resource="homework", key={"id": str(uuid.uuid4())})
     Deletion.objects.filter(pk=long_gone.pk).update(deleted_at=cursor - datetime.timedelta(days=1))
     new = f.HomeworkFactory(lesson=f.LessonFactory(class_unit=world.class_5a, number=2))
-    gone = Deletion.objects.create(school=world.school, resource="homework", public_id=uuid.uuid4())
-    Deletion.objects.create(school=world.other_school, resource="homework", public_id=uuid.uuid4())
-    Deletion.objects.create(school=world.school, resource="lesson", public_id=uuid.uuid4())
+    gone = {"id": str(uuid.uuid4())}
+    Deletion.objects.create(school=world.school, resource="homework", key=gone)
+    Deletion.objects.create(school=world.other_school, resource="homework", key={"id": str(uuid.uuid4())})
+    Deletion.objects.create(school=world.school, resource="lesson", key={"id": str(uuid.uuid4())})
 
     everything = _get(client, key, "homework/").json()
     assert _ids_of(everything) == {str(old.public_id), str(new.public_id)}
     assert everything["deleted"] == []
     since = _get(client, key, "homework/", updated_since=cursor.isoformat()).json()
     assert _ids_of(since) == {str(new.public_id)}
-    assert since["deleted"] == [str(gone.public_id)]
+    assert since["deleted"] == [gone]
 
 
 def _ids_of(payload):

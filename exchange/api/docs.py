@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from ..tombstones import RETENTION_DAYS
 from .urls import router
 
 
@@ -26,4 +27,5 @@ def api_docs(request):
                 "doc": (viewset.__doc__ or "").strip().split("\n\n")[0],
             }
         )
-    return render(request, "exchange/api_docs.html", {"endpoints": endpoints, "schema_url": reverse("api:schema")})
+    context = {"endpoints": endpoints, "schema_url": reverse("api:schema"), "retention_days": RETENTION_DAYS}
+    return render(request, "exchange/api_docs.html", context)

@@ -15,6 +15,7 @@ from gradebook.models import (
     LessonChange,
     Mark,
     Recommendation,
+    ReportingPeriod,
     Student,
     StudyGroup,
     TimetableEntry,
@@ -64,6 +65,7 @@ class GroupSerializer(serializers.ModelSerializer):
 
 
 class TimetableEntrySerializer(serializers.ModelSerializer):
+    id = _uuid("public_id")
     class_id = _uuid("class_unit.public_id", allow_null=True)
     group_id = _uuid("study_group.public_id", allow_null=True)
     subject = serializers.CharField(source="subject.name", read_only=True)
@@ -71,6 +73,7 @@ class TimetableEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = TimetableEntry
         fields = [
+            "id",
             "class_id",
             "group_id",
             "weekday",
@@ -192,9 +195,47 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 
 class HolidaySerializer(serializers.ModelSerializer):
+    id = _uuid("public_id")
+
     class Meta:
         model = Holiday
-        fields = ["name", "starts_on", "ends_on", "min_grade", "max_grade", "updated_at"]
+        fields = ["id", "name", "starts_on", "ends_on", "min_grade", "max_grade", "updated_at"]
+
+
+class ReachSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many more marks …")
+    value = serializers.IntegerField(help_text="… of this value (weight 1) …")
+    gives = serializers.CharField(help_text="… give this final.")
+
+
+class ForecastLineSerializer(serializers.Serializer):
+    subject_id = serializers.UUIDField(source="subject.public_id")
+    subject = serializers.CharField(source="subject.name")
+    projected = serializers.CharField(source="forecast.projected", help_text="The final the marks lead to: 2–5 or н/а.")
+    average = serializers.DecimalField(source="forecast.average", max_digits=4, decimal_places=2, allow_null=True)
+    marks = serializers.IntegerField(source="forecast.marks")
+    trend = serializers.ChoiceField(source="forecast.trend", choices=["up", "down", "steady"], allow_null=True)
+    at_risk = serializers.BooleanField(
+        source="forecast.at_risk", help_text="Heading for a 2, or н/а past half the period."
+    )
+    needed = serializers.IntegerField(
+        source="forecast.needed", help_text="More marks needed before a final can be given."
+    )
+    reach = ReachSerializer(source="forecast.reach", allow_null=True, help_text="What it takes to reach the next mark.")
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    id = _uuid("public_id")
+
+    class Meta:
+        model = ReportingPeriod
+        fields = ["id", "kind", "number", "starts_on", "ends_on"]
+
+
+class StudentForecastSerializer(serializers.Serializer):
+    student_id = serializers.UUIDField(source="student.public_id")
+    period = PeriodSerializer(allow_null=True, help_text="null: no marks (grade 1) or no class on the day.")
+    subjects = ForecastLineSerializer(source="lines", many=True)
 
 
 class ConsentDecisionSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ router.register("control-works", views.ControlWorkViewSet, basename="control-wor
 router.register("finals", views.FinalViewSet, basename="final")
 router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
 router.register("holidays", views.HolidayViewSet, basename="holiday")
+router.register("forecasts", views.ForecastViewSet, basename="forecast")
 router.register("consent-decisions", views.ConsentDecisionViewSet, basename="consent-decision")
 router.register("contacts", views.ContactViewSet, basename="contact")
 

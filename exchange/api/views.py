@@ -6,6 +6,7 @@ family's consent allows the portal, and every call is logged (``ApiCall``)."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -35,14 +36,18 @@ from gradebook.models import (
     Lesson,
     Mark,
     Recommendation,
+    ReportingPeriod,
     Student,
     StudyGroup,
     TimetableEntry,
 )
+from gradebook.selectors.forecast_students import StudentForecast, student_forecasts
 
-from ..models import ApiCall, ApiClient, Deletion
+from .. import tombstones
+from ..models import ApiCall, ApiClient
 from ..selectors import portal_student_ids
 from . import serializers as s
+from .pagination import PagePagination
 
 SYNC_PARAMETERS = [
     OpenApiParameter(
@@ -121,7 +126,7 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
         except ValueError:
             value = None
         if value is None:
-            raise ValidationError({name: _("Enter a valid value.")})
+            raise ValidationError({name: [_("Enter a valid value.")]})
         return value
 
     @cached_property
@@ -132,9 +137,13 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
         try:
             if timezone.is_naive(value):
                 value = timezone.make_aware(value)
-            return value.astimezone(datetime.UTC)  # PostgreSQL takes offsets up to 15:59 only
+            value = value.astimezone(datetime.UTC)  # PostgreSQL takes offsets up to 15:59 only
         except (OverflowError, ValueError):
-            raise ValidationError({"updated_since": _("Enter a valid value.")}) from None
+            raise ValidationError({"updated_since": [_("Enter a valid value.")]}) from None
+        if self.resource and value < tombstones.oldest_cursor():
+            message = _("Deletions are kept for %(days)s days and this cursor is older: sync in full.")
+            raise ValidationError({"updated_since": [message % {"days": tombstones.RETENTION_DAYS}]})
+        return value
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads the model, no client here
@@ -154,15 +163,11 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
 
     student_field = "student_id"
 
-    def deleted(self) -> list:
+    def deleted(self) -> list[dict]:
         if not self.updated_since or not self.resource:
             return []
-        return list(
-            Deletion.objects.filter(
-                school=self.client.school, resource=self.resource, deleted_at__gte=self.updated_since
-            )
-            .order_by("deleted_at", "pk")
-            .values_list("public_id", flat=True)
+        return tombstones.tombstones_since(
+            school_id=self.client.school_id, resource=self.resource, since=self.updated_since
         )
 
     def list(self, request, *args, **kwargs):
@@ -227,10 +232,11 @@ class GroupViewSet(ListRetrieveViewSet):
 
 
 @_read("timetable", dated=False)
-class TimetableEntryViewSet(mixins.ListModelMixin, ReadViewSet):
-    """The weekly timetable (rows have no public id: a sync replaces them)."""
+class TimetableEntryViewSet(ListRetrieveViewSet):
+    """The weekly timetable: its slots, each valid for a span of dates."""
 
     serializer_class = s.TimetableEntrySerializer
+    resource = "timetable"
 
     def scoped(self, school):
         return TimetableEntry.objects.filter(school_year__school=school).select_related(
@@ -255,8 +261,11 @@ class LessonViewSet(ListRetrieveViewSet):
 
 
 @_read("journal", dated=True)
-class MarkViewSet(mixins.ListModelMixin, ReadViewSet):
+class MarkViewSet(ReadViewSet):
+    """Marks, addressed by lesson, student and position in the cell (a cell holds at most two)."""
+
     serializer_class = s.MarkSerializer
+    resource = tombstones.MARK
     date_field = "date"
     personal = True
 
@@ -265,8 +274,11 @@ class MarkViewSet(mixins.ListModelMixin, ReadViewSet):
 
 
 @_read("journal", dated=True)
-class AttendanceViewSet(mixins.ListModelMixin, ReadViewSet):
+class AttendanceViewSet(ReadViewSet):
+    """Attendance codes, addressed by lesson and student."""
+
     serializer_class = s.AttendanceSerializer
+    resource = tombstones.ATTENDANCE
     date_field = "date"
     personal = True
 
@@ -321,12 +333,61 @@ class RecommendationViewSet(ListRetrieveViewSet):
 
 
 @_read("timetable", dated=True)
-class HolidayViewSet(mixins.ListModelMixin, ReadViewSet):
+class HolidayViewSet(ListRetrieveViewSet):
     serializer_class = s.HolidaySerializer
+    resource = "holiday"
     date_field = "starts_on"
 
     def scoped(self, school):
         return Holiday.objects.filter(school_year__school=school)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["finals"],
+        parameters=[
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.UUID,
+                description="A reporting period's id; by default each student's period running today.",
+            )
+        ],
+    )
+)
+class ForecastViewSet(LoggedApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Each student's forecast of the final for a reporting period, in every subject of their class and groups.
+
+    Computed from the marks on each call (no ``updated_since``): one result per student, pages of students,
+    a constant number of queries per page."""
+
+    serializer_class = s.StudentForecastSerializer
+    pagination_class = PagePagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Student.objects.none()
+        school = self.client.school
+        return Student.objects.filter(school=school, pk__in=portal_student_ids(school=school)).order_by("pk")
+
+    def _period(self, school) -> ReportingPeriod | None:
+        raw = self.request.query_params.get("period")
+        if raw in (None, ""):
+            return None
+        try:
+            return ReportingPeriod.objects.get(school_year__school=school, public_id=uuid.UUID(raw))
+        except (ValueError, ReportingPeriod.DoesNotExist):
+            raise ValidationError({"period": [_("No such reporting period in this school.")]}) from None
+
+    def list(self, request, *args, **kwargs):
+        school = self.client.school
+        period = self._period(school)
+        page = self.paginate_queryset(self.get_queryset())
+        found = {
+            item.student.pk: item
+            for item in student_forecasts(page, today=timezone.localdate(timezone=school.zone), period=period)
+        }
+        items = [found.get(student.pk) or StudentForecast(student, None, []) for student in page]
+        return self.get_paginated_response(self.get_serializer(items, many=True).data)
 
 
 def _validation(error: DjangoValidationError) -> ValidationError:

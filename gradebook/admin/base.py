@@ -20,11 +20,13 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from gradebook import access
+from gradebook import access, signals
 from gradebook.models import Employee, Guardian, School, Student
+from gradebook.models.base import PublicModel
 
 PERSON_SEARCH_HELP = _("Search by surname, name or patronymic.")
 RECORD_FIELDS = ("public_id", "created_at", "updated_at")
@@ -125,6 +127,20 @@ class SchoolScopedAdmin(SchoolScoped, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # The models PROTECT what refers to them: Django's delete page lists what blocks a deletion.
         return self.may_administer(request)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, type(obj)._default_manager.filter(pk=obj.pk))
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        """Delete, and announce the records with a public id that went (``records_removed``), per school."""
+        gone: dict[int, list] = {}
+        if issubclass(self.model, PublicModel):
+            for public_id, school_id in queryset.values_list("public_id", self.school_path):
+                gone.setdefault(school_id, []).append(public_id)
+        super().delete_queryset(request, queryset)
+        for school_id, public_ids in gone.items():
+            signals.records_removed.send(sender=self.model, public_ids=public_ids, school_id=school_id, by=request.user)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .base import PublicModel, TimeStampedModel, ends_after_start
+from .base import PublicModel, ends_after_start
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
@@ -109,7 +109,7 @@ class ReportingPeriod(PublicModel):
         return self.closed_at is not None
 
 
-class Holiday(TimeStampedModel):
+class Holiday(PublicModel):
     school_year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, related_name="holidays", verbose_name=_("school year")
     )

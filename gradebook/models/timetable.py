@@ -51,7 +51,7 @@ class BellPeriod(TimeStampedModel):
         return f"{self.number}: {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
 
-class TimetableEntry(TimeStampedModel):
+class TimetableEntry(PublicModel):
     """A weekly slot: weekday and lesson number, subject, teacher and room, for a class or a group."""
 
     class Parity(models.TextChoices):

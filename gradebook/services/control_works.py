@@ -354,4 +354,6 @@ def control_work_cancel(*, control_work: ControlWork, by) -> None:
         by, subject=work.subject, class_unit=work.class_unit, study_group=work.study_group
     ):
         raise PermissionDenied
+    public_id, school_id = work.public_id, work.school_id
     work.delete()
+    signals.records_removed.send(sender=ControlWork, public_ids=[public_id], school_id=school_id, by=by)

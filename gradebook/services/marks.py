@@ -187,4 +187,4 @@ def mark_remove(*, lesson: Lesson, student: Student, by, position: int = 1) -> N
         new=cell_history_text(lesson, student),
         by=by,
     )
-    signals.mark_removed.send(sender=Mark, lesson=lesson, student=student, value=value, by=by)
+    signals.mark_removed.send(sender=Mark, lesson=lesson, student=student, value=value, by=by, position=max(cell))

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from .. import signals
 from ..models import (
     BellPeriod,
     ClassMembership,
@@ -395,13 +396,17 @@ def timetable_entry_delete(*, entry: TimetableEntry, by) -> int:
     lock_school_year(entry.school_year)
     lessons = Lesson.objects.filter(school_id=entry.school_year.school_id, timetable_entry=entry)
     lessons.filter(lessons_with_records()).update(timetable_entry=None)
+    lesson_ids = list(lessons.values_list("public_id", flat=True))
     try:
         _total, by_model = lessons.delete()
     except ProtectedError as error:  # a record arrived in between: nothing is removed
         raise ValidationError(_("A lesson of this slot got a record just now. Try again.")) from error
     removed = by_model.get(Lesson._meta.label, 0)
-    entry_pk = entry.pk
+    entry_pk, entry_id, school_id = entry.pk, entry.public_id, entry.school_year.school_id
     entry.delete()
+    if lesson_ids:
+        signals.records_removed.send(sender=Lesson, public_ids=lesson_ids, school_id=school_id, by=by)
+    signals.records_removed.send(sender=TimetableEntry, public_ids=[entry_id], school_id=school_id, by=by)
     logger.info("timetable entry %s deleted by user %s (%s lessons)", entry_pk, getattr(by, "pk", None), removed)
     return removed
 
@@ -540,6 +545,7 @@ def lessons_generate(
     )
     claimed: set[tuple[int, datetime.date]] = set()
     removed_ids: list[int] = []
+    removed_public_ids: list = []
     kept = unchanged = 0
     for lesson in existing:
         if not period.starts_on <= lesson.original_date <= period.ends_on:
@@ -555,6 +561,7 @@ def lessons_generate(
                 claimed.add(key)
         else:
             removed_ids.append(lesson.pk)
+            removed_public_ids.append(lesson.public_id)
     removed = 0
     if removed_ids:
         try:
@@ -562,6 +569,7 @@ def lessons_generate(
             removed = by_model.get(Lesson._meta.label, 0)
         except ProtectedError as error:  # a record arrived in between: nothing is written
             raise ValidationError(_("A lesson got a record while the lessons were being made. Try again.")) from error
+        signals.records_removed.send(sender=Lesson, public_ids=removed_public_ids, school_id=year.school_id, by=by)
     missing = [lesson for key, lesson in wanted.items() if key not in claimed]
     Lesson.objects.bulk_create(missing, batch_size=1000)
     result = GenerationResult(created=len(missing), removed=removed, kept=kept, unchanged=unchanged)
