@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from consent.delivery import PORTAL, delivery_for_many
+from consent.models import ConsentRecord
 from gradebook.models import Guardianship, School
 
 
@@ -20,3 +21,8 @@ def portal_student_ids(*, school: School, today=None) -> set[int]:
         return set()
     channels = delivery_for_many(pairs)
     return {student_id for (guardian_id, student_id), found in channels.items() if PORTAL in found}
+
+
+def students_decided_since(*, school: School, since):
+    """Ids (a subquery) of the school's students with a consent decision recorded since ``since``."""
+    return ConsentRecord.objects.filter(school=school, created_at__gte=since).values("student_id")

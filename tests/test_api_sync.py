@@ -10,7 +10,8 @@ from django.utils import timezone
 from exchange import tombstones
 from exchange.models import Deletion
 from exchange.services import api_client_issue
-from gradebook.models import Holiday, Lesson, TimetableEntry
+from exchange.tasks import prune_tombstones
+from gradebook.models import Holiday, Lesson, Student, TimetableEntry
 from gradebook.services import attendance as attendance_services
 from gradebook.services import control_works as control_work_services
 from gradebook.services import marks as mark_services
@@ -154,13 +155,14 @@ def test_a_cursor_older_than_the_tombstones_kept_is_refused(client, world, key, 
     assert "sync in full" in response.json()["updated_since"][0]
 
 
-def test_old_tombstones_are_pruned(world, key):
+def test_old_tombstones_are_pruned_daily(world, key, settings):
     kept = Deletion.objects.create(school=world.school, resource="lesson", key={"id": "a"})
     old = Deletion.objects.create(school=world.school, resource="lesson", key={"id": "b"})
     Deletion.objects.filter(pk=old.pk).update(
         deleted_at=timezone.now() - datetime.timedelta(days=tombstones.RETENTION_DAYS + 1)
     )
-    assert tombstones.tombstones_prune() == 1
+    assert prune_tombstones() == 1
+    assert settings.CELERY_BEAT_SCHEDULE["exchange-prune-tombstones"]["task"] == prune_tombstones.name
     assert list(Deletion.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
@@ -172,3 +174,22 @@ def test_every_resource_with_tombstones_is_named_the_same_on_both_sides():
         if not resource or resource in (tombstones.MARK, tombstones.ATTENDANCE):
             continue
         assert tombstones.RESOURCES[viewset.serializer_class.Meta.model] == resource, viewset
+
+
+def test_a_family_that_allows_the_portal_again_brings_the_student_back(client, world, key):
+    f.record_decision(world.parent, world.student, decision="withdrawal")
+    lesson = f.LessonFactory(class_unit=world.class_5a, subject=world.math)
+    f.MarkFactory(lesson=lesson, student=world.student)
+    f.MarkFactory(lesson=lesson, student=f.StudentFactory(school=world.school))  # not shown: no consent
+    Student.objects.update(updated_at=timezone.now() - datetime.timedelta(hours=1))
+    cursor = timezone.now()
+    f.record_decision(world.parent, world.student)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    since = client.get("/api/v1/students/", {"updated_since": cursor.isoformat()}, **auth).json()
+    assert [row["id"] for row in since["results"]] == [str(world.student.public_id)]
+    # The client then reads the child's records in full, with the student filter.
+    marks = client.get("/api/v1/marks/", {"student": str(world.student.public_id)}, **auth).json()
+    assert [row["student_id"] for row in marks["results"]] == [str(world.student.public_id)]
+    other = client.get("/api/v1/marks/", {"student": str(world.other_student.public_id)}, **auth).json()
+    assert other["results"] == []
+    assert client.get("/api/v1/marks/", {"student": "nonsense"}, **auth).status_code == 400

@@ -9,7 +9,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -45,7 +45,7 @@ from gradebook.selectors.forecast_students import StudentForecast, student_forec
 
 from .. import tombstones
 from ..models import ApiCall, ApiClient
-from ..selectors import portal_student_ids
+from ..selectors import portal_student_ids, students_decided_since
 from . import serializers as s
 from .pagination import PagePagination
 
@@ -54,6 +54,13 @@ SYNC_PARAMETERS = [
         "updated_since",
         OpenApiTypes.DATETIME,
         description="ISO datetime: only records changed since then; `deleted` lists what was deleted since then.",
+    ),
+]
+STUDENT_PARAMETERS = [
+    OpenApiParameter(
+        "student",
+        OpenApiTypes.UUID,
+        description="One student's records (to sync a child in full when the family allows the portal again).",
     ),
 ]
 DATE_PARAMETERS = [
@@ -107,6 +114,8 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
     date_field = ""  # the field that date_from/date_to filter, if any
     updated_field = "updated_at"
     personal = False  # the rows belong to a student: only where the family's consent allows the portal
+    student_field = "student_id"
+    student_lookup = "student__public_id"  # the ``student`` filter: a student's public id
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
 
@@ -157,11 +166,15 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
                 queryset = queryset.filter(**{f"{self.date_field}__gte": date_from})
             if self.date_field and date_to:
                 queryset = queryset.filter(**{f"{self.date_field}__lte": date_to})
+            student = self._param("student", uuid.UUID) if self.personal else None
+            if student:
+                queryset = queryset.filter(**{self.student_lookup: student})
             if self.updated_since:
-                queryset = queryset.filter(**{f"{self.updated_field}__gte": self.updated_since})
+                queryset = queryset.filter(self.changed_since(self.updated_since))
         return queryset.order_by("pk")
 
-    student_field = "student_id"
+    def changed_since(self, since: datetime.datetime) -> Q:
+        return Q(**{f"{self.updated_field}__gte": since})
 
     def deleted(self) -> list[dict]:
         if not self.updated_since or not self.resource:
@@ -182,9 +195,10 @@ class ListRetrieveViewSet(mixins.RetrieveModelMixin, ReadViewSet):
 
 
 def _read(tags: str, dated: bool):
-    parameters = SYNC_PARAMETERS + (DATE_PARAMETERS if dated else [])
-
     def decorate(viewset):
+        parameters = (
+            SYNC_PARAMETERS + (DATE_PARAMETERS if dated else []) + (STUDENT_PARAMETERS if viewset.personal else [])
+        )
         schemas = {"list": extend_schema(tags=[tags], parameters=parameters)}
         if hasattr(viewset, "retrieve"):
             schemas["retrieve"] = extend_schema(tags=[tags])
@@ -201,6 +215,11 @@ class StudentViewSet(ListRetrieveViewSet):
     resource = "student"
     personal = True
     student_field = "pk"
+    student_lookup = "public_id"
+
+    def changed_since(self, since: datetime.datetime) -> Q:
+        """Changed, or a family's consent decision since: a child the portal may show again comes back."""
+        return super().changed_since(since) | Q(pk__in=students_decided_since(school=self.client.school, since=since))
 
     def scoped(self, school):
         today = timezone.localdate()
