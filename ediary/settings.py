@@ -166,6 +166,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.sweep_webhooks",
         "schedule": crontab(),
     },
+    # Forgets the tombstones of incremental sync past their retention (exchange.tombstones).
+    "exchange-prune-tombstones": {
+        "task": "exchange.prune_tombstones",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 # --- Accounts ---------------------------------------------------------------------------
@@ -292,6 +297,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
+
+# Webhooks (exchange.addresses) go only to public https addresses. For a local test server, or a portal on
+# the city's private network, EXCHANGE_WEBHOOK_ALLOW_PRIVATE lets loopback, private and link-local addresses and
+# internal names through, and EXCHANGE_WEBHOOK_ALLOW_HTTP plain http. Keep both off in production.
+EXCHANGE_WEBHOOK_ALLOW_PRIVATE = env.bool("EXCHANGE_WEBHOOK_ALLOW_PRIVATE", default=False)
+EXCHANGE_WEBHOOK_ALLOW_HTTP = env.bool("EXCHANGE_WEBHOOK_ALLOW_HTTP", default=False)
 
 # The exchange's API (issue 8): API keys of one school, limit/offset pages, a rate per client.
 REST_FRAMEWORK = {

@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ediary.outbox import OutboxStatus, outbox_cancel
 
+from .addresses import validate_webhook_url
 from .models import ApiClient
 
 MIN_SECRET_LENGTH = 16
@@ -39,9 +39,9 @@ def api_client_set_webhook(*, client: ApiClient, url: str, secret: str = "", by)
     url, secret = url.strip(), secret.strip()
     if url:
         try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            raise ValidationError({"webhook_url": _("Enter a valid http or https address.")}) from None
+            validate_webhook_url(url)
+        except ValidationError as error:
+            raise ValidationError({"webhook_url": error.messages}) from None
     if secret and len(secret) < MIN_SECRET_LENGTH:
         raise ValidationError(
             {"webhook_secret": _("The secret needs at least %(count)d characters.") % {"count": MIN_SECRET_LENGTH}}

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .addresses import validate_webhook_url
 from .models import ApiClient
 
 
@@ -30,3 +31,10 @@ class WebhookForm(forms.Form):
         widget=forms.PasswordInput,
         help_text=_("Leave empty to keep the current secret (a new one is made when there is none)."),
     )
+
+    def clean_webhook_url(self):
+        """An address (empty clears it) that is https and not internal (``exchange.addresses``)."""
+        url = self.cleaned_data["webhook_url"].strip()
+        if url:
+            validate_webhook_url(url)
+        return url

@@ -8,6 +8,10 @@ consent lets some family of the child be shown on the external portal (``deliver
 
 The body is JSON; ``X-Ediary-Signature: sha256=<hex>`` is the HMAC-SHA256 of the exact body with the
 client's webhook secret, and ``X-Ediary-Event`` names the event.
+
+A webhook goes only to a public https address (``exchange.addresses``): checked when an administrator sets it
+(``forms_clients.WebhookForm``) and again at delivery, on the addresses its name resolves to then
+(``tasks.deliver_webhook``).
 """
 
 from __future__ import annotations

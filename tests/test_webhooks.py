@@ -50,6 +50,13 @@ class Receiver:
         return [request["headers"]["X-Ediary-Event"] for request in self.received]
 
 
+@pytest.fixture(autouse=True)
+def local_addresses(settings):
+    """The receiver is a plain-http server on 127.0.0.1: let webhooks go there (tests/test_webhook_addresses.py
+    shows that they do not by default)."""
+    settings.EXCHANGE_WEBHOOK_ALLOW_PRIVATE = settings.EXCHANGE_WEBHOOK_ALLOW_HTTP = True
+
+
 @pytest.fixture
 def receiver():
     server = Receiver()
