@@ -14,42 +14,6 @@ from exchange.services import api_client_issue
 from . import factories as f
 
 
-def _old_style_many():
-    """hypothesis-jsonschema 0.23.1 (the latest) still drives ``cu.many`` by ``while elements.more()``, which
-    Hypothesis 6.170 replaced by ``with many(...) as elements: for _ in elements``. Until one of them
-    follows the other, adapt the new object to the old calls (test-only; remove when the two agree)."""
-    from hypothesis.internal.conjecture import utils as cu
-    from hypothesis_jsonschema import _from_schema
-
-    if hasattr(cu.many, "more"):
-        return
-
-    class OldMany:
-        def __init__(self, data, **kwargs):
-            self._many = cu.many(data, **kwargs)
-            self._many.__enter__()
-            self._elements = iter(self._many)
-
-        def more(self) -> bool:
-            try:
-                next(self._elements)
-            except StopIteration:
-                self._many.__exit__(None, None, None)
-                return False
-            return True
-
-        def reject(self, why=None):
-            self._many.reject(why)
-
-    class Utils:
-        many = OldMany
-
-    _from_schema.cu = Utils
-
-
-_old_style_many()
-
-
 @pytest.fixture
 def _in_process(db):
     """Keep the test's connection open across WSGI calls, as Django's test client does."""

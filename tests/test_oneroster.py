@@ -127,25 +127,65 @@ def _empty_database():
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+# The OneRoster 1.2 CSV binding's columns, in its order (checked against public 1.2 implementations, not
+# read from exchange.oneroster.spec): ediary's metadata.ediary.* extension columns may only follow them.
+SPEC_COLUMNS = {
+    "orgs": "sourcedId status dateLastModified name type identifier parentSourcedId",
+    "academicSessions": "sourcedId status dateLastModified title type startDate endDate parentSourcedId schoolYear",
+    "courses": "sourcedId status dateLastModified schoolYearSourcedId title courseCode grades orgSourcedId subjects "
+    "subjectCodes",
+    "classes": "sourcedId status dateLastModified title grades courseSourcedId classCode classType location "
+    "schoolSourcedId termSourcedIds subjects subjectCodes periods",
+    "users": "sourcedId status dateLastModified enabledUser username userIds givenName familyName middleName "
+    "identifier email sms phone agentSourcedIds grades password userMasterIdentifier resourceSourcedIds "
+    "preferredGivenName preferredMiddleName preferredFamilyName primaryOrgSourcedId pronouns",
+    "roles": "sourcedId status dateLastModified userSourcedId roleType role beginDate endDate orgSourcedId "
+    "userProfileSourcedId",
+    "enrollments": "sourcedId status dateLastModified classSourcedId schoolSourcedId userSourcedId role primary "
+    "beginDate endDate",
+    "categories": "sourcedId status dateLastModified title weight",
+    "lineItems": "sourcedId status dateLastModified title description assignDate dueDate classSourcedId "
+    "categorySourcedId academicSessionSourcedId resultValueMin resultValueMax schoolSourcedId",
+    "lineItemScoreScales": "sourcedId status dateLastModified title lineItemSourcedId scoreScaleSourcedId",
+    "results": "sourcedId status dateLastModified lineItemSourcedId studentSourcedId scoreStatus score scoreDate "
+    "comment textScore classSourcedId inProgress incomplete late missing",
+    "scoreScales": "sourcedId status dateLastModified title type orgSourcedId courseSourcedId classSourcedId "
+    "scoreScaleValue",
+}
+MANIFEST_FILES = [
+    *SPEC_COLUMNS,
+    "demographics",
+    "resources",
+    "classResources",
+    "courseResources",
+    "userResources",
+    "userProfiles",
+    "lineItemLearningObjectiveIds",
+    "resultLearningObjectiveIds",
+    "resultScoreScales",
+]
+
+
 def test_export_holds_every_file_with_the_spec_headers(school):
     files = _unzip(oneroster_export(school_year=school.years.get()))
     manifest = dict(csv.reader(io.StringIO(files["manifest.csv"].decode())))
     assert manifest["oneroster.version"] == "1.2"
-    for name in (
-        "orgs",
-        "academicSessions",
-        "courses",
-        "classes",
-        "users",
-        "roles",
-        "enrollments",
-        "categories",
-        "lineItems",
-        "results",
-        "scoreScales",
-    ):
+    assert {key for key in manifest if key.startswith("file.")} == {f"file.{name}" for name in MANIFEST_FILES}
+    for name, columns in SPEC_COLUMNS.items():
         assert manifest[f"file.{name}"] == "bulk", name
-        assert f"{name}.csv" in files
+        header = next(csv.reader(io.StringIO(files[f"{name}.csv"].decode())))
+        spec = columns.split()
+        assert header[: len(spec)] == spec, name
+        assert all(column.startswith("metadata.ediary.") for column in header[len(spec) :]), name
+    assert {name.removesuffix(".csv") for name in files} == {"manifest", *SPEC_COLUMNS}
+    scale = _rows(files["scoreScales.csv"])[0]["sourcedId"]
+    items = {row["sourcedId"] for row in _rows(files["lineItems.csv"])}
+    links = _rows(files["lineItemScoreScales.csv"])
+    assert {row["lineItemSourcedId"] for row in links} == items
+    assert {row["scoreScaleSourcedId"] for row in links} == {scale}
+    admin = models.Employee.objects.get(school=school, is_administrator=True)
+    admin_roles = {row["role"] for row in _rows(files["roles.csv"]) if row["userSourcedId"] == str(admin.public_id)}
+    assert admin_roles == {"siteAdministrator", "aide"}  # 1.2 has no plain "administrator"
     users = _rows(files["users.csv"])
     student = models.Student.objects.filter(school=school).first()
     row = next(r for r in users if r["sourcedId"] == str(student.public_id))

@@ -19,7 +19,7 @@ from gradebook.models import (
     WorkType,
 )
 
-from .spec import HEADERS, HOMEROOM_CODE, SESSION_TYPE, STATUS, derived_id, grade_code
+from .spec import ADMIN_ROLE, HEADERS, HOMEROOM_CODE, SESSION_TYPE, STATUS, derived_id, grade_code
 
 SCALE_VALUES = "".join(f"{{{value}:{value}}}" for value in range(1, 6))
 
@@ -217,7 +217,7 @@ def oneroster_export(*, school_year: SchoolYear) -> bytes:
             name
             for flag, name in (
                 (employee.is_teacher, "teacher"),
-                (employee.is_administrator, "administrator"),
+                (employee.is_administrator, ADMIN_ROLE),
                 (employee.is_staff_member, "aide"),
             )
             if flag
@@ -274,6 +274,9 @@ def oneroster_export(*, school_year: SchoolYear) -> bytes:
             ("file.courseResources", "absent"),
             ("file.userProfiles", "absent"),
             ("file.lineItemLearningObjectiveIds", "absent"),
+            ("file.resultLearningObjectiveIds", "absent"),
+            ("file.resultScoreScales", "absent"),
+            ("file.userResources", "absent"),
             ("source.systemName", "ediary"),
             ("source.systemCode", str(org)),
         ]
@@ -289,7 +292,8 @@ def oneroster_export(*, school_year: SchoolYear) -> bytes:
 
 
 def _gradebook(files, school, year, org) -> None:
-    """categories = work types, lineItems = journal columns (a lesson × a work type), results = marks."""
+    """categories = work types, lineItems = journal columns (a lesson × a work type), results = marks; each
+    line item is on the school's 1–5 scale (lineItemScoreScales), which its results inherit."""
     scale = derived_id(school.public_id, "scale-1-5")
     files["scoreScales.csv"].append(
         {
@@ -298,6 +302,7 @@ def _gradebook(files, school, year, org) -> None:
             "dateLastModified": _stamp(year),
             "title": "1–5",
             "type": "five-point",
+            "orgSourcedId": org,
             "scoreScaleValue": SCALE_VALUES,
         }
     )
@@ -339,8 +344,16 @@ def _gradebook(files, school, year, org) -> None:
                     "academicSessionSourcedId": year.public_id,
                     "resultValueMin": "1.0",
                     "resultValueMax": "5.0",
-                    "scoreScaleSourcedId": scale,
                     "schoolSourcedId": org,
+                }
+            )
+            files["lineItemScoreScales.csv"].append(
+                {
+                    "sourcedId": derived_id(item, "scale"),
+                    "status": STATUS,
+                    "dateLastModified": _stamp(lesson),
+                    "lineItemSourcedId": item,
+                    "scoreScaleSourcedId": scale,
                 }
             )
         files["results.csv"].append(
@@ -354,7 +367,6 @@ def _gradebook(files, school, year, org) -> None:
                 "score": f"{mark.value}.0",
                 "scoreDate": mark.date,
                 "comment": mark.comment,
-                "scoreScaleSourcedId": scale,
                 "textScore": str(mark.value),
                 "classSourcedId": owner.public_id,
             }

@@ -1,4 +1,9 @@
-"""The OneRoster 1.2 CSV binding as ediary uses it: file names and their header rows.
+"""The OneRoster 1.2 CSV binding as ediary uses it: file names and their header rows, in the binding's order.
+
+Checked against implementations of the 1.2 CSV binding (rostering files: the 1.2 header checks of public
+OneRoster validators and the Ruby gem meibo; gradebook files: a 1.2 CSV library's table of headers). In 1.2
+the score scale of a line item or a result is its own file (``lineItemScoreScales.csv``,
+``resultScoreScales.csv``), not a column; ``users.csv`` keeps ``resourceSourcedIds`` (dropped by 1.2.1).
 
 Columns named ``metadata.ediary.*`` are the extension columns the binding allows: they carry what
 OneRoster has no field for (a period's grade range, a subgroup's class, a birth date), so a round
@@ -117,12 +122,18 @@ HEADERS: dict[str, list[str]] = {
         "dueDate",
         "classSourcedId",
         "categorySourcedId",
-        "gradingPeriodSourcedId",
         "academicSessionSourcedId",
         "resultValueMin",
         "resultValueMax",
-        "scoreScaleSourcedId",
         "schoolSourcedId",
+    ],
+    "lineItemScoreScales.csv": [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "lineItemSourcedId",
+        "scoreScaleSourcedId",
     ],
     "results.csv": [
         "sourcedId",
@@ -134,9 +145,12 @@ HEADERS: dict[str, list[str]] = {
         "score",
         "scoreDate",
         "comment",
-        "scoreScaleSourcedId",
         "textScore",
         "classSourcedId",
+        "inProgress",
+        "incomplete",
+        "late",
+        "missing",
     ],
     "scoreScales.csv": [
         "sourcedId",
@@ -144,6 +158,7 @@ HEADERS: dict[str, list[str]] = {
         "dateLastModified",
         "title",
         "type",
+        "orgSourcedId",
         "courseSourcedId",
         "classSourcedId",
         "scoreScaleValue",
@@ -169,6 +184,9 @@ SESSION_TYPE = {"half_year": "semester", "trimester": "term", "quarter": "gradin
 KIND_OF_TYPE = {"semester": "half_year", "term": "trimester", "gradingPeriod": "quarter"}
 
 GUARDIAN_ROLES = {"parent", "guardian", "relative"}
+# roles.csv in 1.2 has no plain "administrator" (1.1's users.csv role): a school's is "siteAdministrator";
+# the import still reads the 1.1 word.
+ADMIN_ROLE = "siteAdministrator"
 EMPLOYEE_ROLES = {"teacher", "administrator", "principal", "siteAdministrator", "aide", "counselor", "proctor"}
 ADMIN_ROLES = {"administrator", "principal", "siteAdministrator"}
 KNOWN_ROLES = GUARDIAN_ROLES | EMPLOYEE_ROLES | {"student"}
