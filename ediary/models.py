@@ -34,3 +34,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email or self.username
+
+    def get_full_name(self) -> str:
+        """No names here (they are on the profiles): "", so that ``get_full_name|default:…`` falls back."""
+        return ""
+
+    def get_short_name(self) -> str:
+        return str(self)

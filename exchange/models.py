@@ -93,3 +93,40 @@ class Webhook(OutboxItem):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.client}"
+
+
+class ImportRun(models.Model):
+    """One roster import an administrator ran, kept whatever came of it: who, when, which file, the outcome."""
+
+    class Format(models.TextChoices):
+        ONEROSTER = "oneroster", _("OneRoster 1.2 CSV")
+        SIMPLE = "simple", _("simple template")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_index=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    file_name = models.CharField(_("file"), max_length=255)
+    format = models.CharField(_("format"), max_length=9, choices=Format.choices)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    problems = models.PositiveIntegerField(_("problems"), default=0)
+    created = models.JSONField(_("created"), default=dict, help_text=_("Records created, by kind."))
+    updated = models.JSONField(_("updated"), default=dict, help_text=_("Records updated, by kind."))
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"], name="importrun_school_at")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.at:%Y-%m-%d %H:%M})"
+
+    @property
+    def records_created(self) -> int:
+        return sum(self.created.values())
+
+    @property
+    def records_updated(self) -> int:
+        return sum(self.updated.values())

@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from gradebook import access
 from gradebook.xlsx import xlsx_response
 
+from .import_runs import import_run_record, recent_import_runs
+from .models import ImportRun
 from .oneroster import oneroster_export, oneroster_import
 from .simple_import import simple_import, template_csv, template_workbook
 
@@ -27,17 +29,22 @@ def import_page(request):
         upload = request.FILES.get("file")
         if upload is None or upload.size > MAX_UPLOAD:
             context["missing_file"] = True
+            context["runs"] = recent_import_runs(school=school)
             return render(request, "exchange/import.html", context, status=400)
         data = upload.read()
         dry_run = bool(request.POST.get("dry_run"))
         if upload.name.lower().endswith(".zip"):
             report = oneroster_import(school=school, files=data, by=request.user, dry_run=dry_run)
+            format = ImportRun.Format.ONEROSTER
         else:
             report = simple_import(school=school, name=upload.name, data=data, by=request.user, dry_run=dry_run)
+            format = ImportRun.Format.SIMPLE
+        import_run_record(school=school, by=request.user, file_name=upload.name, format=format, report=report)
         context["report"] = report
         context["counts"] = sorted((report.created | report.updated).keys())
         context["rows"] = [(key, report.created[key], report.updated[key]) for key in context["counts"]]
         status = 200 if report.ok else 400
+    context["runs"] = recent_import_runs(school=school)
     return render(request, "exchange/import.html", context, status=status)
 
 

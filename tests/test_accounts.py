@@ -471,3 +471,9 @@ def test_families_and_teachers_get_403(client, world, newcomer, role):
     assert client.post(invite_url("student", newcomer), {"method": "paper"}).status_code == 403
     newcomer.refresh_from_db()
     assert newcomer.user is None
+
+
+def test_a_login_has_no_name_of_its_own(db):
+    """Names are on the profiles: pages that write ``get_full_name|default:…`` fall back to the login."""
+    user = f.UserFactory(username="ivanova", email="")
+    assert (user.get_full_name(), user.get_short_name(), str(user)) == ("", "ivanova", "ivanova")

@@ -392,3 +392,33 @@ def test_import_page_school_outside_scope_is_404(client, world):
     client.force_login(world.admin.user)
     assert client.get(reverse("exchange:import"), {"school": world.other_school.public_id}).status_code == 404
     assert client.get(reverse("exchange:import"), {"school": "not-a-uuid"}).status_code == 404
+
+
+def test_every_import_is_kept_for_the_administrator_written_or_refused(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from exchange.models import ImportRun
+
+    client.force_login(world.admin.user)
+    bad = SimpleUploadedFile("плохой.csv", (SIMPLE_HEADER + "А,Б,,2015-01-01,9Я,,,,\r\n").encode())
+    assert client.post(reverse("exchange:import"), {"file": bad}).status_code == 400
+    good = SimpleUploadedFile("s.csv", (SIMPLE_HEADER + "А,Б,,2015-01-01,5А,,,,\r\n").encode())
+    client.post(reverse("exchange:import"), {"file": good, "dry_run": "1"})
+    good.seek(0)
+    page = client.post(reverse("exchange:import"), {"file": good})
+    runs = list(ImportRun.objects.order_by("pk").values_list("file_name", "format", "dry_run", "problems", "by"))
+    admin = world.admin.user.pk
+    assert runs == [
+        ("плохой.csv", "simple", False, 1, admin),
+        ("s.csv", "simple", True, 0, admin),
+        ("s.csv", "simple", False, 0, admin),
+    ]
+    assert ImportRun.objects.order_by("pk").last().created["students"] == 1
+    html = page.content.decode()
+    assert html.count("<tr>") >= 3 and "1 problem, nothing written" in html and "checked, valid" in html
+    assert "imported: " in html
+    assert html.count(world.admin.short_name) == 3  # who, by the employee's name
+    # Another school's administrator does not see them.
+    client.force_login(world.other_school_admin.user)
+    assert "плохой.csv" not in client.get(reverse("exchange:import")).content.decode()

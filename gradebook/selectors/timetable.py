@@ -13,7 +13,6 @@ from django.db.models import Q
 from ..models import (
     BellPeriod,
     ClassUnit,
-    Employee,
     Lesson,
     LessonChange,
     School,
@@ -23,6 +22,7 @@ from ..models import (
     TimetableEntry,
 )
 from ..services.timetable import WEEKDAY_NUMBERS, weekday_name
+from .staff import employee_names
 
 
 def school_years_of(school: School) -> list[SchoolYear]:
@@ -190,15 +190,7 @@ def day_changes(school: School, day: datetime.date, class_unit: ClassUnit | None
             "lesson__number", "created_at", "pk"
         )
     )
-    recorders = {change.recorded_by_id for change in changes}
-    staff = (
-        {
-            employee.user_id: employee.short_name
-            for employee in Employee.objects.filter(school=school, user_id__in=recorders)
-        }
-        if recorders
-        else {}
-    )
+    staff = employee_names(school=school, user_ids={change.recorded_by_id for change in changes})
     for change in changes:
         change.recorded_by_name = staff.get(change.recorded_by_id) or change.recorded_by.username
     return sorted(changes, key=lambda change: (_unit_key(change.lesson), change.lesson.number, change.created_at))
