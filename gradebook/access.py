@@ -813,18 +813,12 @@ def get_statistics_range(user, public_id) -> tuple[SchoolYear, ReportingPeriod |
     return get_object_or_404(years.select_related("school"), public_id=public_id), None
 
 
-def forecast_classes_visible_to(user) -> QuerySet[ClassUnit]:
-    """Classes whose forecast (students × subjects) the user reads: the class page's circle, that is the
-    class they lead, the classes they teach (directly or through a subgroup) and every class of a school
-    they administer or serve as staff."""
-    if not _signed_in(user):
-        return ClassUnit.objects.none()
-    return classes_visible_to(user)
-
-
 def get_forecast_class(user, public_id) -> ClassUnit:
+    """A class whose forecast (students × subjects) the user reads: the class page's circle
+    (``classes_visible_to``): the class they lead, the classes they teach (directly or through a subgroup)
+    and every class of a school they administer or serve as staff."""
     return get_object_or_404(
-        forecast_classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
+        classes_visible_to(user).select_related("school_year__school", "class_teacher"), public_id=public_id
     )
 
 

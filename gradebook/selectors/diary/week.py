@@ -34,7 +34,7 @@ from ...models import (
     StudyGroupMembership,
 )
 from ...models.curriculum import DEFAULT_ATTENDANCE_CODES
-from .enrolment import Enrolment, Standing, bell_times, enrolment_for, standing_of
+from .enrolment import Enrolment, Standing, bell_times
 
 DAYS_SHOWN = 6  # Monday to Saturday
 
@@ -133,19 +133,6 @@ class Week:
     @property
     def is_current(self) -> bool:
         return self.monday == monday_of(self.today)
-
-
-def _moved_from(lesson: Lesson, moves: list[LessonChange]) -> MovedFrom | None:
-    """Where the lesson stood before its first move (the timetable's place), in the parts that differ."""
-    if not moves:
-        return None
-    change = moves[0]
-    moved = MovedFrom(
-        date=change.old_date if change.old_date and change.old_date != lesson.date else None,
-        number=change.old_number if change.old_number is not None and change.old_number != lesson.number else None,
-        room=change.old_room if change.old_room and change.old_room != lesson.room else "",
-    )
-    return moved if (moved.date or moved.number is not None or moved.room) else None
 
 
 def _attendance_names(school_year_ids) -> dict[tuple[int | None, str], str]:
@@ -251,72 +238,8 @@ def _applies(holiday: Holiday, day: datetime.date, class_unit) -> bool:
 
 
 def week_for(student: Student, day: datetime.date, *, today: datetime.date) -> Week:
-    """The week (Monday to Saturday) that contains ``day``: a fixed number of queries."""
-    monday = monday_of(day)
-    saturday = monday + datetime.timedelta(days=DAYS_SHOWN - 1)
-    enrolment = enrolment_for(student, monday, saturday)
-    standing = standing_of(enrolment, saturday)
-    year_ids = {m.class_unit.school_year_id for m in enrolment.classes}
-    if standing.school_year is not None:
-        year_ids.add(standing.school_year.pk)
-
-    lessons = _lessons(enrolment, monday, saturday)
-    files = _files_by_lesson(lessons)
-    moves = _moves_by_lesson(lessons)
-    # Marks and attendance by (student, date): the index, never a join through lessons.
-    marks = Mark.objects.filter(student=student, date__range=(monday, saturday)).select_related("work_type", "subject")
-    attendance = Attendance.objects.filter(student=student, date__range=(monday, saturday))
-    attendance = {entry.lesson_id: entry for entry in attendance}
-    attendance_names = _attendance_names(year_ids)
-    bells = bell_times(year_ids)
-    holidays = list(Holiday.objects.filter(school_year__in=year_ids, starts_on__lte=saturday, ends_on__gte=monday))
-
-    def class_on(date: datetime.date):
-        return enrolment.class_on(date) or standing.class_unit
-
-    def bell_for(date: datetime.date, number: int) -> BellPeriod | None:
-        class_unit = class_on(date)
-        return bells.get((class_unit.school_year_id, class_unit.shift, number)) if class_unit else None
-
-    days = []
-    for offset in range(DAYS_SHOWN):
-        date = monday + datetime.timedelta(days=offset)
-        applying = [holiday for holiday in holidays if _applies(holiday, date, class_on(date))]
-        days.append(Day(date=date, is_today=date == today, holidays=applying))
-    by_date = {each.date: each for each in days}
-
-    entries: dict[int, LessonEntry] = {}
-    for lesson in lessons:
-        entry = LessonEntry(
-            lesson=lesson,
-            bell=bell_for(lesson.date, lesson.number),
-            homework=_homework(lesson),
-            files=files.get(lesson.pk, []),
-            attendance=attendance.get(lesson.pk),
-            moved_from=_moved_from(lesson, moves.get(lesson.pk, [])),
-        )
-        if entry.attendance is not None:
-            class_unit = class_on(lesson.date)
-            code = entry.attendance.code
-            year_id = class_unit.school_year_id if class_unit else None
-            entry.attendance_name = attendance_names.get((year_id, code)) or attendance_names.get((None, code), "")
-        entries[lesson.pk] = entry
-        by_date[lesson.date].entries.append(entry)
-    for mark in marks.order_by("date", "position", "pk"):
-        if mark.lesson_id in entries:
-            entries[mark.lesson_id].marks.append(mark)
-        else:  # a lesson the student no longer takes (left a group): the mark still shows
-            by_date[mark.date].other_marks.append(mark)
-    for change in _moved_away(enrolment, monday, saturday):
-        number = change.old_number if change.old_number is not None else change.lesson.number
-        away = MovedAway(number=number, lesson=change.lesson, bell=bell_for(change.old_date, number))
-        by_date[change.old_date].entries.append(away)
-    for each in days:
-        each.entries.sort(key=lambda entry: (entry.number, entry.is_moved_away))
-    for work in _control_works(enrolment, monday, saturday):
-        match = _lesson_of(by_date[work.date].entries, work)
-        (match.control_works if match is not None else by_date[work.date].control_works).append(work)
-    return Week(student=student, monday=monday, days=days, class_unit=standing.class_unit, today=today)
+    """The week (Monday to Saturday) that contains ``day``: a fixed number of queries (``weeks_for``'s)."""
+    return weeks_for([student], day, today=today)[student.pk]
 
 
 def _enrolments(students: list[Student], first: datetime.date, last: datetime.date) -> dict[int, Enrolment]:
