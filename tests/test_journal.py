@@ -634,6 +634,32 @@ def test_the_class_teacher_reads_the_panel_but_cannot_post(client, world, lesson
     assert client.post(url, {"homework": "x"}).status_code == 403
 
 
+def test_attendance_taken_by_the_first_entry_or_by_the_teacher_saying_all_were_present(client, world, lesson):
+    other = f.LessonFactory(class_unit=world.class_5a, subject=lesson.subject, teacher=world.teacher, date=lesson.date)
+    attendance_services.attendance_set(lesson=lesson, student=world.student, code="н", by=world.teacher.user)
+    lesson.refresh_from_db()
+    first = lesson.attendance_taken_at
+    assert first is not None
+    attendance_services.attendance_set(lesson=lesson, student=world.student, code="", by=world.teacher.user)
+    lesson.refresh_from_db()
+    assert lesson.attendance_taken_at == first  # the first time stays; clearing an absence does not untake
+    client.force_login(world.teacher.user)
+    url = reverse("gradebook:journal-lesson", kwargs={"public_id": other.public_id})
+    assert 'name="attendance_taken"' in client.get(url).content.decode()
+    response = client.post(url, {"topic": "", "attendance_taken": "on"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    other.refresh_from_db()
+    assert other.attendance_taken_at is not None
+    assert 'name="attendance_taken" checked' in response.content.decode()
+    client.post(url, {"topic": ""}, HTTP_HX_REQUEST="true")  # unticked, and no entries: a mistake undone
+    other.refresh_from_db()
+    assert other.attendance_taken_at is None
+    attendance_services.attendance_set(lesson=lesson, student=world.student, code="б", by=world.teacher.user)
+    client.post(reverse("gradebook:journal-lesson", kwargs={"public_id": lesson.public_id}), {"topic": ""})
+    lesson.refresh_from_db()
+    assert lesson.attendance_taken_at == first  # it has an entry: it stays taken
+
+
 # --- The list of journals ----------------------------------------------------------------------------
 
 

@@ -208,3 +208,22 @@ def test_the_report_reads_a_bounded_number_of_queries(client, world, fortnight, 
         assert len(response.context["rows"]) >= 10
         with django_assert_max_num_queries(12):
             client.get(URL, {"teacher": str(world.teacher.public_id)})
+
+
+def test_everyone_present_said_on_the_day_is_on_time_said_later_is_late(world):
+    """Attendance taken with no absence (the teacher's "everyone was present") counts, on its own day."""
+    maths = world.teacher.assignments.get().subject
+    present = held(world.class_5a, world.teacher, maths, MON, 1)
+    late = held(world.class_5a, world.teacher, maths, TUE, 1)
+    never = held(world.class_5a, world.teacher, maths, WED, 1)
+    Lesson.objects.filter(pk=present.pk).update(attendance_taken_at=at(MON, 8, 35))
+    Lesson.objects.filter(pk=late.pk).update(attendance_taken_at=at(WED, 0, 30))  # after midnight at school
+    detail = selectors.timeliness_detail(world.teacher, MON, FRI, TODAY)
+    assert detail.attendance_late == [late, never]
+    assert detail.attendance_late[0].attendance_at == at(WED, 0, 30)
+    (row,) = [row for row in _rows_between(world, MON, FRI) if row.teacher == world.teacher]
+    assert row.attendance_late == 2
+
+
+def _rows_between(world, start, end):
+    return selectors.timeliness_rows(world.school.__class__.objects.filter(pk=world.school.pk), start, end, TODAY)

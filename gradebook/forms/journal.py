@@ -74,6 +74,9 @@ class LessonPanelForm(forms.Form):
     kind = forms.ChoiceField(label=_("Lesson type"), required=False, choices=[("", "—"), *Lesson.Kind.choices])
     homework = forms.CharField(label=_("Homework"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("Attach files"), required=False)
+    attendance_taken = forms.BooleanField(
+        label=_("Attendance taken: everyone without a mark was present"), required=False
+    )
 
     def clean_files(self):
         """Each file is checked here so that a bad file stops the whole panel before anything is saved;

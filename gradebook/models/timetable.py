@@ -140,6 +140,12 @@ class Lesson(PublicModel):
         TimetableEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     topic_entered_at = models.DateTimeField(_("topic entered at"), null=True, blank=True)
+    attendance_taken_at = models.DateTimeField(
+        _("attendance taken at"),
+        null=True,
+        blank=True,
+        help_text=_("When the teacher first recorded attendance, or that everyone was present."),
+    )
 
     class Meta:
         verbose_name = _("lesson")

@@ -6,9 +6,9 @@ days up to yesterday, among the lessons held (not cancelled):
 - **without a topic**: the lesson's topic is still empty;
 - **topic late**: the topic was entered (``Lesson.topic_entered_at``) on a later day than the lesson,
   in the school's time zone;
-- **attendance not on the day**: the lesson has no attendance entry, or its first one was created on a
-  later day. (The journal records absences only: a lesson where everyone came and the teacher
-  entered nothing counts here too — the model keeps no "attendance taken" mark.)
+- **attendance not on the day**: attendance was taken (``Lesson.attendance_taken_at``: the first entry, or
+  the teacher's "everyone was present") on a later day than the lesson, or never. Lessons from before
+  that mark count as on time when their first attendance entry was created on the day.
 - **homework late**: the lesson's homework was created more than one hour after the end of the last
   lesson of that day of the class (its own lessons and its subgroups'; for a stream, the stream's),
   the end taken from the bell schedule of the class's shift (shift 1 for a stream). Without a bell
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -40,6 +41,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncTime
 
@@ -84,7 +86,7 @@ def _with_flags(lessons: QuerySet[Lesson], zone, today: datetime.date) -> QueryS
         .order_by()
         .values("ends_at")[:1]
     )
-    attendance_on_time = Exists(
+    attendance_on_time = Q(attendance_day__lte=F("date")) | Exists(
         Attendance.objects.filter(lesson=OuterRef("pk"))
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .filter(day__lte=OuterRef("date"))
@@ -115,7 +117,9 @@ def _with_flags(lessons: QuerySet[Lesson], zone, today: datetime.date) -> QueryS
         day_ends_at=day_ends_at,
         topic_day=TruncDate("topic_entered_at", tzinfo=zone),
         topic_late=ExpressionWrapper(~Q(topic="") & Q(topic_day__gt=F("date")), output_field=BooleanField()),
-        attendance_on_time=attendance_on_time,
+        attendance_day=TruncDate("attendance_taken_at", tzinfo=zone),
+        # Case, not a bare condition: without a mark the comparison is NULL, and NULL must count as late.
+        attendance_on_time=Case(When(attendance_on_time, then=Value(True)), default=Value(False)),
         homework_late=homework_late,
         marks_due=ExpressionWrapper(marks_due & ~no_marks, output_field=BooleanField()),
         marks_on_time=marks_on_time,
@@ -200,8 +204,11 @@ def timeliness_detail(
     lessons = (
         _with_flags(_held(conducted, start, end, today), zone, today)
         .annotate(
-            attendance_at=Subquery(
-                Attendance.objects.filter(lesson=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
+            attendance_at=Coalesce(
+                "attendance_taken_at",
+                Subquery(
+                    Attendance.objects.filter(lesson=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
+                ),
             ),
             homework_at=Subquery(Homework.objects.filter(lesson=OuterRef("pk")).values("created_at")[:1]),
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import signals
@@ -60,6 +61,30 @@ def attendance_set(*, lesson: Lesson, student: Student, code: str, by) -> Attend
     else:
         entry.code, entry.recorded_by = code, by
         entry.save(update_fields=["code", "recorded_by", "updated_at"])
+    _taken(lesson)
     history(lesson=lesson, student=student, kind=JournalChange.Kind.ATTENDANCE, old=old, new=code, by=by)
     signals.attendance_recorded.send(sender=Attendance, entry=entry, lesson=lesson, student=student, by=by)
     return entry
+
+
+def _taken(lesson: Lesson) -> None:
+    """Stamp the first time attendance was taken for the lesson (the timeliness report reads it)."""
+    if lesson.attendance_taken_at is None:
+        lesson.attendance_taken_at = timezone.now()
+        Lesson.objects.filter(pk=lesson.pk, attendance_taken_at__isnull=True).update(
+            attendance_taken_at=lesson.attendance_taken_at
+        )
+
+
+@transaction.atomic
+def attendance_taken(*, lesson: Lesson, taken: bool, by) -> Lesson:
+    """The teacher says attendance was taken: everyone without an entry was present. Unsaying it is possible
+    only while the lesson has no attendance entries (they show it was taken)."""
+    require_editable(by, lesson)
+    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if taken:
+        _taken(lesson)
+    elif lesson.attendance_taken_at is not None and not Attendance.objects.filter(lesson=lesson).exists():
+        lesson.attendance_taken_at = None
+        Lesson.objects.filter(pk=lesson.pk).update(attendance_taken_at=None)
+    return lesson

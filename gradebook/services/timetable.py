@@ -135,6 +135,7 @@ def lessons_with_records() -> Q:
         ~Q(topic="")
         | ~Q(kind="")
         | Q(topic_entered_at__isnull=False)
+        | Q(attendance_taken_at__isnull=False)
         | Q(substitute__isnull=False)
         | Q(is_cancelled=True)
         | Q(is_moved=True)

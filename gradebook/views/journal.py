@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from .. import access
 from ..forms.journal import JournalCellForm, LessonPanelForm
 from ..selectors import journal as selectors
+from ..services import attendance as attendance_services
 from ..services import homework as homework_services
 from ..services import journal as journal_services
 from ..services.homework import CONTENT_TYPES
@@ -122,7 +123,8 @@ def _panel_response(request, lesson, *, can_edit, form=None, saved=False, status
     panel = selectors.lesson_panel(lesson, can_edit=can_edit)
     if form is None and can_edit:
         homework = panel.homework.text if panel.homework else ""
-        form = LessonPanelForm(initial={"topic": panel.lesson.topic, "kind": panel.lesson.kind, "homework": homework})
+        initial = {"topic": panel.lesson.topic, "kind": panel.lesson.kind, "homework": homework}
+        form = LessonPanelForm(initial={**initial, "attendance_taken": panel.lesson.attendance_taken_at is not None})
     context = {
         "panel": panel,
         "form": form,
@@ -146,6 +148,8 @@ def journal_lesson(request, public_id):
         data = form.cleaned_data
         try:
             journal_services.lesson_topic_set(lesson=lesson, topic=data["topic"], kind=data["kind"], by=request.user)
+            if not lesson.is_cancelled:
+                attendance_services.attendance_taken(lesson=lesson, taken=data["attendance_taken"], by=request.user)
             if data["homework"].strip() or data["files"] or selectors.lesson_homework(lesson) is not None:
                 homework_services.homework_set(
                     lesson=lesson, text=data["homework"], files=data["files"], by=request.user

@@ -146,6 +146,7 @@ class _Writer:
             is_extra=lesson.is_extra,
             timetable_entry_id=None if lesson.entry is None else entry_pks[lesson.entry],
             topic_entered_at=lesson.topic_entered_at,
+            attendance_taken_at=lesson.attendance_taken_at,
         )
 
     def lessons(self, entry_pks: list[int]) -> int:

@@ -73,6 +73,7 @@ class PlannedLesson:
     topic: str = ""
     kind: str = ""
     topic_entered_at: datetime.datetime | None = None
+    attendance_taken_at: datetime.datetime | None = None
     pk: int | None = None
 
     @property
@@ -157,6 +158,12 @@ class _JournalPlanner:
     def at(self, day: datetime.date, number: int, minutes: int = 0) -> datetime.datetime:
         start = BELLS[min(number, len(BELLS)) - 1][0]
         return datetime.datetime.combine(day, start, tzinfo=self.zone) + datetime.timedelta(minutes=minutes)
+
+    def taken_at(self, lesson: PlannedLesson, rng: random.Random) -> datetime.datetime:
+        """Attendance is taken in the lesson's first minutes; one time in 25 a day or two late."""
+        if rng.random() < 0.04:
+            return self.evening(min(lesson.date + rng.randint(1, 2) * DAY, self.today), rng)
+        return self.at(lesson.date, lesson.number, rng.randint(1, 10))
 
     def evening(self, day: datetime.date, rng: random.Random) -> datetime.datetime:
         return datetime.datetime.combine(day, datetime.time(rng.randint(15, 21), rng.randrange(60)), tzinfo=self.zone)
@@ -472,12 +479,15 @@ class _JournalPlanner:
 
     def plan_topics(self) -> None:
         rng = random.Random(f"{self.seed}:topics")
+        taken = random.Random(f"{self.seed}:attendance")  # its own draws: the topics stay as they were
         for class_key in self.plan.classes:
             for run in self.series(class_key).values():
                 labs = 0
                 for lesson in run:
                     if lesson.date >= self.today:  # today's lessons are the teachers' to fill in
                         break
+                    if not lesson.is_cancelled:
+                        lesson.attendance_taken_at = self.taken_at(lesson, taken)
                     labs += self.topic(lesson, rng, labs)
                     late = lesson.date < self.today and rng.random() < 0.03
                     if late:
