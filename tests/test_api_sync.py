@@ -193,3 +193,19 @@ def test_a_family_that_allows_the_portal_again_brings_the_student_back(client, w
     other = client.get("/api/v1/marks/", {"student": str(world.other_student.public_id)}, **auth).json()
     assert other["results"] == []
     assert client.get("/api/v1/marks/", {"student": "nonsense"}, **auth).status_code == 400
+
+
+def test_deletions_come_once_with_the_first_page(client, world, key, cursor):
+    for number in (1, 2, 3):
+        f.LessonFactory(class_unit=world.class_5a, subject=world.math, number=number)
+    work = f.ControlWorkFactory(class_unit=world.class_5a, subject=world.math)
+    control_work_services.control_work_cancel(control_work=work, by=world.teacher.user)
+    f.ControlWorkFactory(class_unit=world.class_5a, subject=world.math, number=3)
+    f.ControlWorkFactory(class_unit=world.class_5a, subject=world.math, number=4)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    since = {"updated_since": cursor.isoformat(), "limit": 1}
+    first = client.get("/api/v1/control-works/", since, **auth).json()
+    second = client.get("/api/v1/control-works/", {**since, "offset": 1}, **auth).json()
+    assert (len(first["results"]), len(second["results"])) == (1, 1)
+    assert first["deleted"] == [{"id": str(work.public_id)}]
+    assert second["deleted"] == []

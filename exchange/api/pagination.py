@@ -21,7 +21,8 @@ class SyncPagination(PagePagination):
             "type": "array",
             "items": {"type": "object", "additionalProperties": True},
             "description": (
-                "What was deleted since updated_since, each named as the results name their records: "
+                "What was deleted since updated_since (on the first page only), each named as the results name "
+                "their records: "
                 '{"id": …}; a mark {"lesson_id", "student_id", "position"}; attendance {"lesson_id", "student_id"}. '
                 "A deleted student means: forget the student's records (the family no longer allows the portal)."
             ),

@@ -184,9 +184,9 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        queryset = self.get_queryset()
-        self.paginator.deleted = self.deleted()
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(self.get_queryset())
+        # The deletions come once, with the first page: the next pages would only repeat them.
+        self.paginator.deleted = self.deleted() if not self.paginator.offset else []
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
