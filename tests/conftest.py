@@ -44,6 +44,12 @@ def _fast_isolated_settings(settings):
 
 
 @pytest.fixture
+def quarter(world):
+    """The first quarter of world's school year (eight weeks from its start), for every grade."""
+    return f.ReportingPeriodFactory(school_year=world.year, number=1)
+
+
+@pytest.fixture
 def english(settings):
     """For tests that read the English source texts (pages and the services' messages)."""
     from django.utils import translation

@@ -21,18 +21,14 @@ from gradebook.services import accounts as services
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 User = get_user_model()
 LOGIN = reverse("account_login")
 HOME = reverse("gradebook:home")
 ACTIVATE = reverse("gradebook:activate")
 LIST = reverse("gradebook:account-list")
 NEW_PASSWORD = "Kvadrat-Sinij-47"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read the English source messages; tests/test_i18n.py checks the Russian ones."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def invite_url(kind, person):

@@ -15,10 +15,7 @@ from exchange.services import api_client_issue
 
 from . import factories as f
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
 
 
 def _key(world, scope="read", school=None):

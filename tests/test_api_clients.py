@@ -9,12 +9,9 @@ from exchange.services import api_client_for_key, api_client_issue
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 LIST = reverse("exchange:client-list")
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -22,15 +22,12 @@ from ediary.sms.backends import locmem
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 Action = ContactEvent.Action
 TODAY = timezone.localdate
 PHONE = "+79161234567"
 SHOWN = str(to_python(PHONE))  # as pages show it: +7 916 123-45-67
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def nothing_written():

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from gradebook import signals
 from gradebook.models import ControlWork, ReportingPeriod, TimetableEntry
@@ -17,17 +17,11 @@ from gradebook.services.control_works import WarningFacts, WorkSlot, control_wor
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 CREATE = reverse("gradebook:control-work-create")
 LIST = reverse("gradebook:control-work-list")
 SCHEDULE = reverse("gradebook:control-work-schedule")
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read the warnings' English source texts; tests/test_i18n.py checks the catalog."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

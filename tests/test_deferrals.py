@@ -6,27 +6,16 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from gradebook.models import Deferral, DeferralExtension, PersonalDataAccess
 from gradebook.services import finals as services
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 LIST = reverse("gradebook:deferral-list")
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read the English source texts; tests/test_i18n.py checks the catalog."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def quarter(world):
-    return f.ReportingPeriodFactory(school_year=world.year, number=1)
 
 
 def create_url(student) -> str:

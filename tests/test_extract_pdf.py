@@ -40,11 +40,6 @@ def friday_noon(monday):
 
 
 @pytest.fixture
-def quarter(world):
-    return f.ReportingPeriodFactory(school_year=world.year)
-
-
-@pytest.fixture
 def week_data(world, monday, quarter):
     """A week of 5А for world.student: marks with work types, homework, attendance, a substitution."""
     school, math = world.school, world.math

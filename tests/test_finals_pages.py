@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from gradebook.models import FinalMark, FinalMarkChange, SchoolYear
 from gradebook.services import finals as services
@@ -18,20 +18,9 @@ from gradebook.services.grading import Rules, year_proposal
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 HOUR = datetime.timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read the English source texts; tests/test_i18n.py checks the catalog."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def quarter(world):
-    return f.ReportingPeriodFactory(school_year=world.year, number=1)
 
 
 @pytest.fixture

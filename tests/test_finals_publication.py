@@ -37,11 +37,6 @@ def announcements():
         signals.final_published.disconnect(dispatch_uid="test-finals-publication")
 
 
-@pytest.fixture
-def quarter(world):
-    return f.ReportingPeriodFactory(school_year=world.year)
-
-
 def _record(world, quarter, value="4", **extra):
     return services.final_record(
         by=world.teacher.user,

@@ -13,14 +13,10 @@ from gradebook.services import lesson_changes as services
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 DAY = datetime.timedelta(days=1)
 WEEK = datetime.timedelta(weeks=1)
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read the English source messages."""
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -15,12 +15,9 @@ from notifications.models import Kind, Notification
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 LIST = reverse("notifications:notification-list")
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def alert(guardian, student, *, title="New mark: 5", minutes_ago=10, **extra):

@@ -15,12 +15,9 @@ from notifications.models import Kind, Message, Notification
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 REPORT = reverse("notifications:school-report")
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def family_log(guardian, **query) -> str:

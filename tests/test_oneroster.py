@@ -12,6 +12,8 @@ from gradebook import models
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 
 def _roster(school) -> dict:
     """The school's roster by public id: what an import must reproduce."""
@@ -70,11 +72,6 @@ def _roster(school) -> dict:
             )
         ),
     }
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """The tests read the English source texts."""
 
 
 @pytest.fixture

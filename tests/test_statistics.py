@@ -406,11 +406,6 @@ def test_grade_1_has_no_results(world, calendar):
 # --- The page, its charts and the export -------------------------------------------------------------
 
 
-@pytest.fixture
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-
-
 def _get(client, user, url, **params):
     with time_machine.travel(AFTER_Q1, tick=False):
         client.force_login(user)

@@ -16,12 +16,9 @@ from gradebook.selectors.summary import summary_sheet
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 HEADER, SUB_HEADER, FIRST_ROW = TITLE_ROWS + 1, TITLE_ROWS + 2, TITLE_ROWS + 3
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 def page_url(class_unit) -> str:

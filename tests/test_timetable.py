@@ -14,14 +14,10 @@ from gradebook.services import timetable as services
 
 from . import factories as f
 
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
+
 WEEK = datetime.timedelta(weeks=1)
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """These tests read the English source messages."""
-    settings.LANGUAGE_CODE = "en"
 
 
 def first_monday(year) -> datetime.date:

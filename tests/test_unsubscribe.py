@@ -18,10 +18,7 @@ from notifications.services import unsubscribe as service
 
 from . import factories as f
 
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = pytest.mark.usefixtures("english")  # the English source texts (tests/conftest.py)
 
 
 @pytest.fixture
