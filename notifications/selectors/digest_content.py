@@ -5,7 +5,7 @@ recommendations and the finals published since.
 
 Built for many children at once in a fixed number of queries whatever their number: the memberships,
 then each kind of row read once for all of them (marks by student, lessons by class or group and date),
-and the forecast once per reporting period running (``gradebook.services.forecast.forecasts_for``).
+and the forecast once per reporting period running (``gradebook.selectors.forecast_students``).
 
 Decisions:
 - **Homework** is given at a lesson for the next lesson of the subject: the homework "for tomorrow" is the
@@ -33,14 +33,12 @@ from gradebook.models import (
     LessonChange,
     Mark,
     Recommendation,
-    ReportingPeriod,
     Student,
     StudyGroupMembership,
     Subject,
-    TeachingAssignment,
 )
 from gradebook.models.finals import PUBLICATION_DEADLINE
-from gradebook.services.forecast import Forecast, forecasts_for
+from gradebook.selectors.forecast_students import ForecastLine, student_forecasts
 
 from ..models import Digest
 from .digest_families import Recipient
@@ -79,12 +77,6 @@ class ChangeLine:
     moved_from_number: int | None
 
 
-@dataclass(frozen=True)
-class ForecastLine:
-    subject: Subject
-    forecast: Forecast
-
-
 @dataclass
 class ChildDigest:
     student: Student
@@ -120,9 +112,7 @@ class _Enrolments:
         self.classes: dict[int, list[ClassMembership]] = defaultdict(list)
         self.groups: dict[int, list[StudyGroupMembership]] = defaultdict(list)
         overlapping = Q(starts_on__lte=last) & (Q(ends_on__isnull=True) | Q(ends_on__gte=first))
-        for membership in ClassMembership.objects.filter(overlapping, student_id__in=student_ids).select_related(
-            "class_unit"
-        ):
+        for membership in ClassMembership.objects.filter(overlapping, student_id__in=student_ids):
             self.classes[membership.student_id].append(membership)
         for membership in StudyGroupMembership.objects.filter(overlapping, student_id__in=student_ids):
             self.groups[membership.student_id].append(membership)
@@ -140,9 +130,6 @@ class _Enrolments:
         if class_unit_id is not None:
             return any(m.class_unit_id == class_unit_id and _holds(m, day) for m in self.classes[student_id])
         return any(m.group_id == study_group_id and _holds(m, day) for m in self.groups[student_id])
-
-    def class_on(self, student_id: int, day: datetime.date):
-        return next((m.class_unit for m in self.classes[student_id] if _holds(m, day)), None)
 
 
 def _holds(membership, day: datetime.date) -> bool:
@@ -196,7 +183,7 @@ def digest_content(
     finals = defaultdict(list)
     for final in _finals_published(ids, earliest, now):
         finals[final.student_id].append(final)
-    forecasts = _forecasts(enrolments, owners, students, day)
+    forecasts = {item.student.pk: item.lines for item in student_forecasts(list(students.values()), today=day)}
 
     content = {}
     for recipient in recipients:
@@ -290,57 +277,3 @@ def _finals_published(ids, since: datetime.datetime, now: datetime.datetime):
         .select_related("subject", "period")
         .order_by("visible_from", "subject__name", "pk")
     )
-
-
-def _forecasts(enrolments: _Enrolments, owners: Q, students: dict[int, Student], day) -> dict[int, list]:
-    """Each student's forecast in the subjects of their classes and groups for the reporting period
-    running (not the year): two queries, and three per period (``forecasts_for``). Grade 1 has none."""
-    years = {m.class_unit.school_year_id for members in enrolments.classes.values() for m in members}
-    periods = list(
-        ReportingPeriod.objects.filter(school_year_id__in=sorted(years), starts_on__lte=day, ends_on__gte=day)
-        .exclude(kind=ReportingPeriod.Kind.YEAR)
-        .order_by("starts_on", "pk")
-    )
-    subjects_of = defaultdict(set)
-    subjects: dict[int, Subject] = {}
-    for assignment in TeachingAssignment.objects.current(day).filter(owners).select_related("subject"):
-        subjects_of[_owner(assignment)].add(assignment.subject_id)
-        subjects[assignment.subject_id] = assignment.subject
-    by_period: dict[int, list[tuple[Student, set[int]]]] = defaultdict(list)
-    chosen: dict[int, ReportingPeriod] = {}
-    for student_id, student in students.items():
-        class_unit = enrolments.class_on(student_id, day)
-        if class_unit is None or not class_unit.has_marks:
-            continue
-        period = next(
-            (
-                p
-                for p in periods
-                if p.school_year_id == class_unit.school_year_id
-                and p.min_grade <= class_unit.grade_level <= p.max_grade
-            ),
-            None,
-        )
-        if period is None:
-            continue
-        own = set(subjects_of[(class_unit.pk, None)])
-        for membership in enrolments.groups[student_id]:
-            if _holds(membership, day):
-                own |= subjects_of[(None, membership.group_id)]
-        by_period[period.pk].append((student, own))
-        chosen[period.pk] = period
-    found: dict[int, list[ForecastLine]] = {}
-    for period_id, members in by_period.items():
-        period_subjects = sorted({s for _student, own in members for s in own})
-        forecasts = forecasts_for(
-            students=[student for student, _own in members],
-            subjects=[subjects[s] for s in period_subjects],
-            period=chosen[period_id],
-            today=day,
-        )
-        for student, own in members:
-            found[student.pk] = [
-                ForecastLine(subject=subjects[s], forecast=forecasts[student.pk, s])
-                for s in sorted(own, key=lambda s: (subjects[s].name, s))
-            ]
-    return found
