@@ -7,6 +7,7 @@ from consent.signals import consent_changed
 from gradebook import signals
 
 from . import tombstones, webhooks
+from .selectors import portal_allowed
 
 
 @receiver(signals.final_published, dispatch_uid="exchange.final_published")
@@ -17,7 +18,7 @@ def final_published(sender, final, **kwargs):
         school_id=final.school_id,
         event=webhooks.FINAL_PUBLISHED,
         key=f"{final.public_id}:{version}",
-        payload=lambda: webhooks.final_payload(final) if webhooks.portal_allowed(final.student_id) else None,
+        payload=lambda: webhooks.final_payload(final) if portal_allowed(final.student_id) else None,
     )
 
 
@@ -44,7 +45,7 @@ def consent_changed_(sender, record, **kwargs):
         key=f"{record.public_id}:0",
         payload=lambda: webhooks.consent_payload(record),
     )
-    if not webhooks.portal_allowed(record.student_id):
+    if not portal_allowed(record.student_id):
         tombstones.tombstones_write(
             school_id=record.school_id, resource="student", keys=[{"id": str(record.student.public_id)}]
         )

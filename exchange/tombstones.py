@@ -12,12 +12,14 @@ import datetime
 from django.utils import timezone
 
 from gradebook.models import (
+    Attendance,
     ClassUnit,
     ControlWork,
     FinalMark,
     Holiday,
     Homework,
     Lesson,
+    Mark,
     Recommendation,
     Student,
     StudyGroup,
@@ -28,8 +30,10 @@ from .models import ApiClient, Deletion
 
 RETENTION_DAYS = 400  # more than a school year: a client that syncs at least once a year never loses one
 
-# The API's resources addressed by a public id, by the model behind them. Marks and attendance are
-# addressed by their lesson and student instead (see ``Deletion.key``).
+MARK = "mark"
+ATTENDANCE = "attendance"
+# The API's resources by the model behind them: the name of their tombstones. Marks and attendance are
+# addressed by their lesson and student (see ``Deletion.key``), the others by their public id.
 RESOURCES = {
     Student: "student",
     ClassUnit: "class",
@@ -41,9 +45,9 @@ RESOURCES = {
     FinalMark: "final",
     Recommendation: "recommendation",
     Holiday: "holiday",
+    Mark: MARK,
+    Attendance: ATTENDANCE,
 }
-MARK = "mark"
-ATTENDANCE = "attendance"
 
 
 def tombstones_write(*, school_id: int, resource: str, keys: list[dict]) -> int:

@@ -22,11 +22,9 @@ import json
 from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
 
 from consent.delivery import PORTAL, delivery_for_many
 from ediary.outbox import outbox_add
-from gradebook.models import Guardianship
 
 from .models import ApiClient, Webhook
 
@@ -70,14 +68,6 @@ def webhooks_write(*, school_id: int, event: str, key: str, payload: Callable[[]
         for client_id in clients
     ]
     return outbox_add(Webhook, rows, task=deliver_webhook)
-
-
-def portal_allowed(student_id: int) -> bool:
-    """Whether consent lets the external portal show some family of the child (a legal guardian's consent)."""
-    today = timezone.localdate()
-    guardians = Guardianship.objects.unrestricted(today).filter(student_id=student_id).values_list("guardian_id")
-    channels = delivery_for_many([(guardian_id, student_id) for (guardian_id,) in guardians])
-    return any(PORTAL in allowed for allowed in channels.values())
 
 
 def final_payload(final) -> dict:

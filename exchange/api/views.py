@@ -110,7 +110,6 @@ def _rows(response) -> int:
 class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
     """A read-only resource of the client's school, with the date and incremental-sync filters."""
 
-    resource = ""  # the name of its tombstones in Deletion
     date_field = ""  # the field that date_from/date_to filter, if any
     updated_field = "updated_at"
     personal = False  # the rows belong to a student: only where the family's consent allows the portal
@@ -121,6 +120,11 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
 
     def scoped(self, school):
         raise NotImplementedError
+
+    @property
+    def resource(self) -> str:
+        """The name of the resource's tombstones (``exchange.tombstones``), from its model."""
+        return tombstones.RESOURCES[self.serializer_class.Meta.model]
 
     @cached_property
     def portal_students(self) -> set[int]:
@@ -149,7 +153,7 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
             value = value.astimezone(datetime.UTC)  # PostgreSQL takes offsets up to 15:59 only
         except (OverflowError, ValueError):
             raise ValidationError({"updated_since": [_("Enter a valid value.")]}) from None
-        if self.resource and value < tombstones.oldest_cursor():
+        if value < tombstones.oldest_cursor():
             message = _("Deletions are kept for %(days)s days and this cursor is older: sync in full.")
             raise ValidationError({"updated_since": [message % {"days": tombstones.RETENTION_DAYS}]})
         return value
@@ -177,7 +181,7 @@ class ReadViewSet(LoggedApiView, viewsets.GenericViewSet):
         return Q(**{f"{self.updated_field}__gte": since})
 
     def deleted(self) -> list[dict]:
-        if not self.updated_since or not self.resource:
+        if not self.updated_since:
             return []
         return tombstones.tombstones_since(
             school_id=self.client.school_id, resource=self.resource, since=self.updated_since
@@ -212,7 +216,6 @@ class StudentViewSet(ListRetrieveViewSet):
     """The school's students whose families allow the portal, with their current guardians."""
 
     serializer_class = s.StudentSerializer
-    resource = "student"
     personal = True
     student_field = "pk"
     student_lookup = "public_id"
@@ -235,7 +238,6 @@ class StudentViewSet(ListRetrieveViewSet):
 @_read("classes", dated=False)
 class ClassViewSet(ListRetrieveViewSet):
     serializer_class = s.ClassSerializer
-    resource = "class"
 
     def scoped(self, school):
         return ClassUnit.objects.filter(school_year__school=school).select_related("school_year")
@@ -244,7 +246,6 @@ class ClassViewSet(ListRetrieveViewSet):
 @_read("classes", dated=False)
 class GroupViewSet(ListRetrieveViewSet):
     serializer_class = s.GroupSerializer
-    resource = "group"
 
     def scoped(self, school):
         return StudyGroup.objects.filter(school_year__school=school).select_related("class_unit")
@@ -255,7 +256,6 @@ class TimetableEntryViewSet(ListRetrieveViewSet):
     """The weekly timetable: its slots, each valid for a span of dates."""
 
     serializer_class = s.TimetableEntrySerializer
-    resource = "timetable"
 
     def scoped(self, school):
         return TimetableEntry.objects.filter(school_year__school=school).select_related(
@@ -268,7 +268,6 @@ class LessonViewSet(ListRetrieveViewSet):
     """Lessons by date, with their changes (substitutions, moves, cancellations)."""
 
     serializer_class = s.LessonSerializer
-    resource = "lesson"
     date_field = "date"
 
     def scoped(self, school):
@@ -284,7 +283,6 @@ class MarkViewSet(ReadViewSet):
     """Marks, addressed by lesson, student and position in the cell (a cell holds at most two)."""
 
     serializer_class = s.MarkSerializer
-    resource = tombstones.MARK
     date_field = "date"
     personal = True
 
@@ -297,7 +295,6 @@ class AttendanceViewSet(ReadViewSet):
     """Attendance codes, addressed by lesson and student."""
 
     serializer_class = s.AttendanceSerializer
-    resource = tombstones.ATTENDANCE
     date_field = "date"
     personal = True
 
@@ -308,7 +305,6 @@ class AttendanceViewSet(ReadViewSet):
 @_read("journal", dated=True)
 class HomeworkViewSet(ListRetrieveViewSet):
     serializer_class = s.HomeworkSerializer
-    resource = "homework"
     date_field = "lesson__date"
 
     def scoped(self, school):
@@ -318,7 +314,6 @@ class HomeworkViewSet(ListRetrieveViewSet):
 @_read("journal", dated=True)
 class ControlWorkViewSet(ListRetrieveViewSet):
     serializer_class = s.ControlWorkSerializer
-    resource = "control_work"
     date_field = "date"
 
     def scoped(self, school):
@@ -330,7 +325,6 @@ class FinalViewSet(ListRetrieveViewSet):
     """Published finals and exam results (confirmed, or recorded 24 hours ago)."""
 
     serializer_class = s.FinalSerializer
-    resource = "final"
     personal = True
 
     def scoped(self, school):
@@ -344,7 +338,6 @@ class FinalViewSet(ListRetrieveViewSet):
 @_read("journal", dated=False)
 class RecommendationViewSet(ListRetrieveViewSet):
     serializer_class = s.RecommendationSerializer
-    resource = "recommendation"
     personal = True
 
     def scoped(self, school):
@@ -354,7 +347,6 @@ class RecommendationViewSet(ListRetrieveViewSet):
 @_read("timetable", dated=True)
 class HolidayViewSet(ListRetrieveViewSet):
     serializer_class = s.HolidaySerializer
-    resource = "holiday"
     date_field = "starts_on"
 
     def scoped(self, school):
